@@ -1,0 +1,60 @@
+# Uitleen — `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+.PHONY: install
+install: $(STAMP) ## create the virtualenv and install the pinned dependencies
+
+.PHONY: run
+run: $(STAMP) ## run the whole suite on the embedded default (SQLite, no servers) at http://127.0.0.1:8000
+	$(PY) -m services.embedded.run
+
+.PHONY: migrate
+migrate: $(STAMP) ## apply every service's migrations to the databases the environment names
+	$(PY) -m services.migrate
+
+.PHONY: demo-data
+demo-data: $(STAMP) ## load the Ghent demo data into the inventory database (idempotent)
+	$(VENV)/bin/flask --app services.inventory.wsgi load-demo
+
+.PHONY: services
+services: ## make sure PostgreSQL and Redis answer (start or install them if needed)
+	bash deploy/ensure-services.sh
+
+.PHONY: lint
+lint: $(STAMP) ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: typecheck
+typecheck: $(STAMP) ## mypy on shared/ and the services
+	$(VENV)/bin/mypy
+
+.PHONY: pytest
+pytest: $(STAMP) services ## the test suite against real PostgreSQL and Redis
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+.PHONY: test
+test: lint typecheck pytest ## everything CI runs: ruff, mypy, pytest
+
+.PHONY: format
+format: $(STAMP) ## reformat the code
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: clean
+clean: ## remove the embedded data in var/ (the demo starts afresh)
+	rm -rf var/*.sqlite* var/celerybeat-schedule*

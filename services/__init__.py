@@ -1,0 +1,1 @@
+"""The Uitleen services: inventory, booking, notify (each a package with its own app, data and migrations)."""

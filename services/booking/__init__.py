@@ -1,0 +1,1 @@
+"""The booking service: requests, conflict-free approval, the loan lifecycle."""

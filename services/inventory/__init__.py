@@ -1,0 +1,1 @@
+"""The inventory service: lendable assets, locations, requirements, maintenance windows, staff accounts."""

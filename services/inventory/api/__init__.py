@@ -1,0 +1,1 @@
+"""The inventory's HTTP layer: flask-smorest blueprints, thin views over domain functions."""

@@ -1,0 +1,69 @@
+"""/inventory/auth: staff login and logout (a cookie for the whole origin) and machine tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, make_response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.inventory.api.schemas import LoginSchema, PrincipalSchema, TokenInSchema, TokenOutSchema
+from services.inventory.domain import staff
+from shared.auth import clear_session_cookie, require_principal, require_staff, set_session_cookie
+from shared.db import get_session
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login and API tokens")
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(LoginSchema)
+@blp.response(200, PrincipalSchema)
+def login(data: dict[str, str]) -> Any:
+    """Log in; sets the signed session cookie valid for every service of this origin."""
+    account = staff.authenticate(get_session(), data["email"], data["password"])
+    principal = staff.principal_for(account)
+    response = make_response(jsonify(PrincipalSchema().dump(principal)))
+    set_session_cookie(response, principal)
+    return response
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.response(204)
+def logout() -> Any:
+    response = make_response("", 204)
+    clear_session_cookie(response)
+    return response
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, PrincipalSchema)
+def me() -> Any:
+    """Who is logged in (401 when nobody)."""
+    return require_principal()
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @require_staff
+    @blp.arguments(TokenInSchema)
+    @blp.response(201, TokenOutSchema)
+    def post(self, data: dict[str, str]) -> dict[str, Any]:
+        """Issue an API token for a machine, acting as the calling staff member. Shown once."""
+        settings = current_app.config["SETTINGS"]
+        session = get_session()
+        record, token = staff.issue_api_token(
+            session, require_principal().staff_id, data["name"], settings.secret_key, settings.api_token_days
+        )
+        session.commit()
+        return {**TokenOutSchema().dump(record), "token": token}
+
+
+@blp.route("/tokens/<token_id>", methods=["DELETE"])
+@require_staff
+@blp.response(204)
+def revoke(token_id: str) -> None:
+    """Revoke one of your tokens."""
+    session = get_session()
+    staff.revoke_api_token(session, require_principal().staff_id, token_id)
+    session.commit()

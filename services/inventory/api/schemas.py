@@ -1,0 +1,200 @@
+"""Input and output schemas of the inventory API (separate, as input and output differ)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from services.inventory.models import CATEGORIES, REQUIREMENT_KINDS
+from shared.fields import Instant
+
+CODE = validate.Regexp(
+    r"^[a-z0-9][a-z0-9_-]{1,39}$",
+    error="Use 2-40 lower-case letters, digits, '-' or '_', starting with a letter or digit.",
+)
+HOURS = validate.Range(min=0, max=24 * 366)
+
+
+class StrictSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class OpeningHoursSchema(StrictSchema):
+    weekday = ma.fields.Integer(
+        required=True,
+        validate=validate.Range(min=0, max=6),
+        metadata={"description": "0 = Monday … 6 = Sunday"},
+    )
+    opens = ma.fields.Time(required=True, format="%H:%M")
+    closes = ma.fields.Time(required=True, format="%H:%M")
+
+
+class LocationInSchema(StrictSchema):
+    code = ma.fields.String(required=True, validate=CODE)
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    street = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    postal_code = ma.fields.String(
+        required=True, validate=validate.Regexp(r"^\d{4}$", error="A Belgian postal code has 4 digits.")
+    )
+    city = ma.fields.String(load_default="Gent", validate=validate.Length(min=1, max=100))
+    phone = ma.fields.String(allow_none=True, validate=validate.Length(max=40))
+    email = ma.fields.Email(allow_none=True)
+    opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema), load_default=list)
+
+
+class LocationPatchSchema(LocationInSchema):
+    """Only the fields sent are changed."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(partial=True, **kwargs)  # type: ignore[arg-type]
+
+
+class LocationOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    street = ma.fields.String()
+    postal_code = ma.fields.String()
+    city = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
+    email = ma.fields.String(allow_none=True)
+    opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema))
+    version = ma.fields.Integer()
+
+
+class RequirementInSchema(StrictSchema):
+    code = ma.fields.String(required=True, validate=CODE)
+    kind = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(REQUIREMENT_KINDS),
+        metadata={"description": "What the borrower provides: confirm (a yes), license_plate, driver_category, text"},
+    )
+    label_nl = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    label_en = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    explanation_nl = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    explanation_en = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    provided_by_asset_id = ma.fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "An asset that meets this requirement when borrowed too (the city's van)"},
+    )
+
+
+class RequirementPatchSchema(RequirementInSchema):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(partial=True, **kwargs)  # type: ignore[arg-type]
+
+
+class RequirementOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    kind = ma.fields.String()
+    label_nl = ma.fields.String()
+    label_en = ma.fields.String()
+    explanation_nl = ma.fields.String()
+    explanation_en = ma.fields.String()
+    provided_by_asset_id = ma.fields.Integer(allow_none=True)
+    version = ma.fields.Integer()
+
+
+class AssetInSchema(StrictSchema):
+    code = ma.fields.String(required=True, validate=CODE)
+    name_nl = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description_nl = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    description_en = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    location_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    quantity = ma.fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=10_000, error="Quantity must be at least 1.")
+    )
+    turnaround_before_hours = ma.fields.Integer(load_default=0, validate=HOURS)
+    turnaround_after_hours = ma.fields.Integer(load_default=0, validate=HOURS)
+    lead_time_hours = ma.fields.Integer(load_default=0, validate=HOURS)
+    min_loan_hours = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=24 * 366))
+    max_loan_hours = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=24 * 366))
+    public = ma.fields.Boolean(load_default=True, metadata={"description": "false: only staff may book it"})
+    requirement_codes = ma.fields.List(ma.fields.String(validate=CODE), load_default=list)
+
+
+class AssetPatchSchema(AssetInSchema):
+    """Only the fields sent are changed."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(partial=True, **kwargs)  # type: ignore[arg-type]
+
+
+class AssetOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name_nl = ma.fields.String()
+    name_en = ma.fields.String()
+    description_nl = ma.fields.String()
+    description_en = ma.fields.String()
+    category = ma.fields.String()
+    location_id = ma.fields.Integer()
+    location = ma.fields.Nested(LocationOutSchema)
+    quantity = ma.fields.Integer()
+    turnaround_before_hours = ma.fields.Integer()
+    turnaround_after_hours = ma.fields.Integer()
+    lead_time_hours = ma.fields.Integer()
+    min_loan_hours = ma.fields.Integer()
+    max_loan_hours = ma.fields.Integer(allow_none=True)
+    public = ma.fields.Boolean()
+    status = ma.fields.String()
+    requirements = ma.fields.List(ma.fields.Nested(RequirementOutSchema))
+    version = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class AssetQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
+    location_id = ma.fields.Integer(validate=validate.Range(min=1))
+    requirement = ma.fields.String(validate=CODE)
+    q = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "free text"})
+    status = ma.fields.String(load_default="active", validate=validate.OneOf(("active", "retired", "all")))
+
+
+class MaintenanceInSchema(StrictSchema):
+    starts_at = Instant(required=True, metadata={"description": "ISO 8601; without offset: Brussels time"})
+    ends_at = Instant(required=True)
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class MaintenanceOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    asset_id = ma.fields.Integer()
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    reason = ma.fields.String()
+
+
+class LoginSchema(StrictSchema):
+    email = ma.fields.Email(required=True)
+    password = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+
+
+class PrincipalSchema(ma.Schema):
+    staff_id = ma.fields.Integer()
+    name = ma.fields.String()
+    role = ma.fields.String()
+    location_ids = ma.fields.List(ma.fields.Integer())
+    via = ma.fields.String()
+
+
+class TokenInSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TokenOutSchema(ma.Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    expires_at = ma.fields.AwareDateTime()
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+    token = ma.fields.String(metadata={"description": "Shown once, at creation"})

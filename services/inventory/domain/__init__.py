@@ -1,0 +1,1 @@
+"""Inventory rules and commands: plain functions over a SQLAlchemy session, no Flask."""

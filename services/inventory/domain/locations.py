@@ -1,0 +1,97 @@
+"""Locations (community centres and other pick-up points) and their opening hours."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import time
+from itertools import pairwise
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from services.inventory.domain.concurrency import check_version, flush_versioned
+from services.inventory.domain.errors import DuplicateCode, LocationNotFound
+from services.inventory.domain.events import emit, location_snapshot
+from services.inventory.models import Location, OpeningHours
+from shared import clock
+from shared.errors import InvalidInput
+
+LOCATION_FIELDS = ("code", "name", "street", "postal_code", "city", "phone", "email")
+
+
+def check_opening_hours(hours: Sequence[dict[str, Any]]) -> None:
+    """Each interval closes after it opens and no two intervals of one weekday overlap.
+
+    Raises InvalidInput naming the offending entry (``opening_hours.<index>.closes``).
+    """
+    by_day: dict[int, list[tuple[time, time, int]]] = {}
+    for index, interval in enumerate(hours):
+        opens, closes = interval["opens"], interval["closes"]
+        if closes <= opens:
+            raise InvalidInput(
+                f"Closing time {closes:%H:%M} must be after opening time {opens:%H:%M}.",
+                field=f"opening_hours.{index}.closes",
+            )
+        by_day.setdefault(interval["weekday"], []).append((opens, closes, index))
+    for intervals in by_day.values():
+        intervals.sort()
+        for (_, previous_close, _), (opens, _, index) in pairwise(intervals):
+            if opens < previous_close:
+                raise InvalidInput(
+                    "This interval overlaps another one on the same day.",
+                    field=f"opening_hours.{index}.opens",
+                )
+
+
+def get_location(session: Session, location_id: int) -> Location:
+    location = session.get(Location, location_id, options=[selectinload(Location.opening_hours)])
+    if location is None:
+        raise LocationNotFound(f"There is no location {location_id}.")
+    return location
+
+
+def list_locations(session: Session) -> list[Location]:
+    query = sa.select(Location).options(selectinload(Location.opening_hours)).order_by(Location.name)
+    return list(session.scalars(query))
+
+
+def _ensure_code_free(session: Session, code: str, own_id: int | None = None) -> None:
+    existing = session.scalar(sa.select(Location.id).where(Location.code == code))
+    if existing is not None and existing != own_id:
+        raise DuplicateCode(f"A location with code {code!r} already exists.", field="code")
+
+
+def _set_hours(location: Location, hours: Sequence[dict[str, Any]]) -> None:
+    check_opening_hours(hours)
+    location.opening_hours = [OpeningHours(weekday=h["weekday"], opens=h["opens"], closes=h["closes"]) for h in hours]
+
+
+def create_location(session: Session, data: dict[str, Any]) -> Location:
+    """Raises DuplicateCode, InvalidInput (opening hours)."""
+    _ensure_code_free(session, data["code"])
+    location = Location(**{k: data.get(k) for k in LOCATION_FIELDS if k in data})
+    _set_hours(location, data.get("opening_hours", []))
+    session.add(location)
+    session.flush()
+    emit(session, "location.created", location_snapshot(location))
+    return location
+
+
+def update_location(session: Session, location_id: int, data: dict[str, Any], expected_version: int | None) -> Location:
+    """Raises LocationNotFound, PreconditionFailed, DuplicateCode, InvalidInput."""
+    location = get_location(session, location_id)
+    check_version(location.version, expected_version)
+    if "code" in data:
+        _ensure_code_free(session, data["code"], own_id=location.id)
+    for key in LOCATION_FIELDS:
+        if key in data:
+            setattr(location, key, data[key])
+    if "opening_hours" in data:
+        _set_hours(location, data["opening_hours"])
+        # Changing only child rows would not bump the version; a changed timetable is a changed location.
+        location.updated_at = clock.now()
+    flush_versioned(session)
+    session.refresh(location)
+    emit(session, "location.updated", location_snapshot(location))
+    return location

@@ -1,0 +1,57 @@
+"""Maintenance windows: times an asset is away (repair, inspection) and cannot be lent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.inventory.domain.assets import get_asset
+from services.inventory.domain.errors import AssetRetired, MaintenanceWindowNotFound
+from services.inventory.domain.events import emit, maintenance_snapshot
+from services.inventory.models import MaintenanceWindow
+from shared.errors import InvalidInput
+
+
+def list_maintenance_windows(session: Session, asset_id: int) -> list[MaintenanceWindow]:
+    get_asset(session, asset_id)
+    query = sa.select(MaintenanceWindow).where(MaintenanceWindow.asset_id == asset_id)
+    return list(session.scalars(query.order_by(MaintenanceWindow.starts_at)))
+
+
+def add_maintenance_window(
+    session: Session,
+    asset_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    created_by: int | None,
+) -> MaintenanceWindow:
+    """Raises AssetNotFound, AssetRetired, InvalidInput (ends before it starts).
+
+    A window over an approved loan is still recorded: the asset really is away; booking flags the loans hit.
+    """
+    asset = get_asset(session, asset_id)
+    if asset.status == "retired":
+        raise AssetRetired("A retired asset needs no maintenance window.")
+    if ends_at <= starts_at:
+        raise InvalidInput("The end must be after the start.", field="ends_at")
+    window = MaintenanceWindow(
+        asset_id=asset_id, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=created_by
+    )
+    session.add(window)
+    session.flush()
+    emit(session, "maintenance_window.added", maintenance_snapshot(window))
+    return window
+
+
+def remove_maintenance_window(session: Session, asset_id: int, window_id: int) -> None:
+    """Raises MaintenanceWindowNotFound."""
+    window = session.get(MaintenanceWindow, window_id)
+    if window is None or window.asset_id != asset_id:
+        raise MaintenanceWindowNotFound(f"Asset {asset_id} has no maintenance window {window_id}.")
+    snapshot = maintenance_snapshot(window)
+    session.delete(window)
+    session.flush()
+    emit(session, "maintenance_window.removed", snapshot)

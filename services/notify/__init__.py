@@ -1,0 +1,1 @@
+"""The notify service: e-mails and reminders, driven by events over Celery."""

@@ -1,0 +1,5 @@
+"""gunicorn entry point: ``gunicorn services.notify.wsgi:app``."""
+
+from services.notify.app import create_app
+
+app = create_app()

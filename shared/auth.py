@@ -1,0 +1,189 @@
+"""Staff identity, verified the same way by every service.
+
+Staff accounts live in one service (inventory); what crosses to the others is a *signed claim*: the login
+sets a session cookie holding the staff member's id, role and community centres, signed with the shared
+``SECRET_KEY``; machines send ``Authorization: Bearer <token>``, a signed claim of the same shape with a longer
+lifetime. Any service can verify either without reading another's tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, Response, current_app, g, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from shared.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "uitleen_staff"
+ROLES = ("staff", "admin")
+_password_hasher = PasswordHasher()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Principal:
+    staff_id: int
+    name: str
+    role: str
+    location_ids: frozenset[int]
+    via: str = "session"  # or "token"
+    token_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def works_at(self, location_id: int) -> bool:
+        """Admins act for every centre; staff for the centres they belong to."""
+        return self.is_admin or location_id in self.location_ids
+
+    def to_claims(self) -> dict[str, Any]:
+        claims: dict[str, Any] = {
+            "sub": self.staff_id,
+            "name": self.name,
+            "role": self.role,
+            "loc": sorted(self.location_ids),
+        }
+        if self.token_id:
+            claims["jti"] = self.token_id
+        return claims
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any], via: str) -> Principal:
+        role = claims["role"]
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        return cls(
+            staff_id=int(claims["sub"]),
+            name=str(claims["name"]),
+            role=role,
+            location_ids=frozenset(int(x) for x in claims["loc"]),
+            via=via,
+            token_id=claims.get("jti"),
+        )
+
+
+def hash_password(password: str) -> str:
+    return _password_hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_fingerprint(token: str) -> str:
+    """What we store of an issued token: enough to revoke it, never enough to use it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=salt)
+
+
+def sign_session(secret_key: str, principal: Principal) -> str:
+    return _serializer(secret_key, "staff-session").dumps(principal.to_claims())
+
+
+def sign_api_token(secret_key: str, principal: Principal) -> str:
+    return _serializer(secret_key, "api-token").dumps(principal.to_claims())
+
+
+def read_claims(secret_key: str, value: str, salt: str, max_age_seconds: int) -> dict[str, Any] | None:
+    try:
+        claims = _serializer(secret_key, salt).loads(value, max_age=max_age_seconds)
+    except BadSignature:
+        return None
+    return cast(dict[str, Any], claims) if isinstance(claims, dict) else None
+
+
+def _principal_from_request() -> Principal | None:
+    settings = current_app.config["SETTINGS"]
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        claims = read_claims(settings.secret_key, header[7:].strip(), "api-token", settings.api_token_days * 86400)
+        via = "token"
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        claims = read_claims(settings.secret_key, cookie, "staff-session", settings.session_hours * 3600)
+        via = "session"
+    if claims is None:
+        return None
+    try:
+        principal = Principal.from_claims(claims, via)
+    except (KeyError, ValueError, TypeError):
+        return None
+    revoked: Callable[[str], bool] | None = current_app.extensions.get("token_revoked")
+    if principal.token_id and revoked is not None and revoked(principal.token_id):
+        return None
+    return principal
+
+
+def current_principal() -> Principal | None:
+    """The authenticated staff member of this request, or None for the public."""
+    if "principal" not in g:
+        g.principal = _principal_from_request()
+    return cast(Principal | None, g.principal)
+
+
+def require_principal() -> Principal:
+    """Raises Unauthorized when the request carries no valid staff identity."""
+    principal = current_principal()
+    if principal is None:
+        raise Unauthorized("Log in as staff, or send a valid API token, to do this.")
+    return principal
+
+
+def require_staff(view: F) -> F:
+    """Writes need staff: 401 without identity."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        require_principal()
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def require_admin(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not require_principal().is_admin:
+            raise Forbidden("Only an administrator may do this.")
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def set_session_cookie(response: Response, principal: Principal) -> None:
+    settings = current_app.config["SETTINGS"]
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign_session(settings.secret_key, principal),
+        max_age=settings.session_hours * 3600,
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="Lax",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    settings = current_app.config["SETTINGS"]
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=settings.secure_cookies, samesite="Lax")
+
+
+def init_auth(app: Flask, token_revoked: Callable[[str], bool] | None = None) -> None:
+    if token_revoked is not None:
+        app.extensions["token_revoked"] = token_revoked

@@ -1,0 +1,109 @@
+"""The event envelope every service publishes, and the transactional outbox that stores it.
+
+An event is written to its service's ``outbox`` table in the same transaction as the change it reports, so
+the two commit together or not at all. A relay publishes outbox rows to the broker afterwards.
+Wire names are ``<service>.<subject>.<verb-past>``, e.g. ``inventory.asset.retired``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared import clock
+from shared.db import UTCDateTime
+
+EVENT_TYPE = re.compile(r"^[a-z]+\.[a-z_]+\.[a-z_]+$")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    type: str
+    payload: dict[str, Any]
+    producer: str
+    version: int = 1
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    occurred_at: datetime = field(default_factory=clock.now)
+
+    def __post_init__(self) -> None:
+        if not EVENT_TYPE.match(self.type):
+            raise ValueError(f"event type {self.type!r} is not <service>.<subject>.<verb-past>")
+        if not self.type.startswith(self.producer + "."):
+            raise ValueError(f"event type {self.type!r} does not belong to producer {self.producer!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "producer": self.producer,
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Envelope:
+        return cls(
+            id=uuid.UUID(str(data["id"])),
+            type=data["type"],
+            version=int(data["version"]),
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            producer=data["producer"],
+            payload=dict(data["payload"]),
+        )
+
+
+class OutboxMixin:
+    """Columns of a service's ``outbox`` table. A service declares ``class OutboxEvent(OutboxMixin, Base)``."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(100))
+    version: Mapped[int] = mapped_column(sa.Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    producer: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+
+    def to_envelope(self) -> Envelope:
+        return Envelope(
+            id=self.id,
+            type=self.type,
+            version=self.version,
+            occurred_at=self.occurred_at,
+            producer=self.producer,
+            payload=self.payload,
+        )
+
+
+class ProcessedEventMixin:
+    """Event ids a consumer has applied, written in the same transaction as the effect (idempotency)."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(100))
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def record_event(session: Session, outbox_model: type[OutboxMixin], envelope: Envelope) -> OutboxMixin:
+    """Add ``envelope`` to the outbox within the caller's transaction (never commits by itself)."""
+    row = outbox_model()
+    row.id = envelope.id
+    row.type = envelope.type
+    row.version = envelope.version
+    row.occurred_at = envelope.occurred_at
+    row.producer = envelope.producer
+    row.payload = envelope.payload
+    row.attempts = 0
+    session.add(row)
+    return row

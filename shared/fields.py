@@ -1,0 +1,25 @@
+"""marshmallow fields shared by the services' schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import marshmallow as ma
+
+from shared.timeparse import parse_instant
+
+
+class Instant(ma.fields.DateTime):
+    """An ISO 8601 date-time; without an offset it is Europe/Brussels wall-clock time (DST checked).
+
+    Always loads as an aware UTC datetime and dumps with its offset.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str):
+            raise ma.ValidationError("Not a valid date-time string.")
+        try:
+            return parse_instant(value)
+        except ValueError as error:
+            raise ma.ValidationError(str(error)) from None

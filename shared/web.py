@@ -1,0 +1,150 @@
+"""The common frame of every service's Flask app: API docs, health and readiness, errors, logs, auth.
+
+A service's ``create_app`` builds its own blueprints and domain wiring, then calls ``build_service_app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from flask_smorest import Api
+from kombu import Connection
+
+from shared.config import Settings
+from shared.db import Database
+from shared.errors import register_error_handlers
+from shared.logging import configure_logging, init_request_logging
+
+ReadinessCheck = Callable[[], None]
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, with every error answered as RFC 9457 problem+json (see shared.errors)."""
+
+    def _register_error_handlers(self) -> None:
+        register_error_handlers(self._app)
+
+
+def api_config(service: str, title: str) -> dict[str, Any]:
+    return {
+        "API_TITLE": title,
+        "API_VERSION": "1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_REDOC_PATH": "/docs",
+        "OPENAPI_REDOC_URL": None,
+        "OPENAPI_RAPIDOC_PATH": None,
+        # The docs page renders the spec with our own tiny viewer: no CDN is needed (nor reachable here).
+        "API_SPEC_OPTIONS": {"servers": [{"url": f"/{service}"}]},
+    }
+
+
+def check_broker(broker_url: str) -> None:
+    """Raises when the broker does not answer within a second."""
+    with Connection(broker_url, connect_timeout=1, transport_options={"socket_connect_timeout": 1}) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
+
+
+def build_service_app(
+    service: str,
+    title: str,
+    settings: Settings,
+    database: Database,
+    register: Callable[[Flask, Api], None],
+    extra_readiness: dict[str, ReadinessCheck] | None = None,
+) -> Flask:
+    configure_logging(settings.log_format, settings.log_level)
+    app = Flask(f"services.{service}")
+    app.config.update(api_config(service, title))
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_SORT_KEYS=False,
+    )
+    app.config["OPENAPI_REDOC_URL"] = None
+    database.init_app(app)
+    init_request_logging(app, service)
+    api = ProblemApi(app)
+    _register_docs_page(app, title)
+    _register_health(app, database, settings, extra_readiness or {})
+    register(app, api)
+    return app
+
+
+def _register_health(app: Flask, database: Database, settings: Settings, extra: dict[str, ReadinessCheck]) -> None:
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        checks: dict[str, ReadinessCheck] = {
+            "database": database.ping,
+            "broker": lambda: check_broker(settings.broker_url),
+            **extra,
+        }
+        failures = {}
+        for name, check in checks.items():
+            try:
+                check()
+            except Exception as error:  # a readiness probe reports any failure, it never raises
+                failures[name] = f"{type(error).__name__}: {str(error)[:200]}"
+        if failures:
+            body = {
+                "type": "https://uitleen.gent.be/problems/unavailable",
+                "title": "Not ready",
+                "status": 503,
+                "detail": "; ".join(f"{k} does not answer" for k in failures),
+                "checks": {name: failures.get(name, "ok") for name in checks},
+            }
+            response = jsonify(body)
+            response.mimetype = "application/problem+json"
+            return response, 503
+        return jsonify(status="ready", checks=dict.fromkeys(checks, "ok")), 200
+
+
+def _register_docs_page(app: Flask, title: str) -> None:
+    """A self-contained API docs page (no CDN): lists every operation of the OpenAPI document."""
+
+    @app.get("/docs")
+    def api_docs() -> Response:
+        html = DOCS_PAGE.replace("{{title}}", title)
+        return Response(html, mimetype="text/html")
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{title}} — API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+h2{border-bottom:1px solid #ccc;padding-bottom:.2rem}code{background:#f3f3f3;padding:0 .2rem}
+.op{margin:1rem 0;padding:.5rem 1rem;border-left:4px solid #005a9c}.m{font-weight:bold;text-transform:uppercase}
+pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:.85rem}</style></head>
+<body><h1>{{title}}</h1><p>Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1).</p>
+<div id="ops">Loading…</div>
+<script>
+fetch('openapi.json').then(r=>r.json()).then(spec=>{
+  const root=document.getElementById('ops'); root.textContent='';
+  const base=(spec.servers&&spec.servers[0]&&spec.servers[0].url)||'';
+  for(const [path,ops] of Object.entries(spec.paths||{})){
+    for(const [method,op] of Object.entries(ops)){
+      if(method==='parameters') continue;
+      const div=document.createElement('div'); div.className='op';
+      const h=document.createElement('h3');
+      h.innerHTML='<span class="m"></span> <code></code>';
+      h.querySelector('.m').textContent=method; h.querySelector('code').textContent=base+path;
+      div.appendChild(h);
+      const p=document.createElement('p'); p.textContent=(op.summary||'')+' '+(op.description||''); div.appendChild(p);
+      const pre=document.createElement('pre'); pre.textContent=JSON.stringify(Object.keys(op.responses||{}));
+      div.appendChild(pre); root.appendChild(div);
+    }
+  }
+});
+</script><noscript><p>Without JavaScript, read <a href="openapi.json">openapi.json</a>.</p></noscript>
+</body></html>"""

@@ -44,7 +44,8 @@ def api_config(service: str, title: str) -> dict[str, Any]:
 
 def check_broker(broker_url: str) -> None:
     """Raises when the broker does not answer within a second."""
-    with Connection(broker_url, connect_timeout=1, transport_options={"socket_connect_timeout": 1}) as conn:
+    options = {"socket_connect_timeout": 1} if broker_url.startswith("redis") else {}
+    with Connection(broker_url, connect_timeout=1, transport_options=options) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
 
 

@@ -56,7 +56,8 @@ class Tokens(MethodView):
             session, require_principal().staff_id, data["name"], settings.secret_key, settings.api_token_days
         )
         session.commit()
-        return {**TokenOutSchema().dump(record), "token": token}
+        fields = ("id", "name", "created_at", "expires_at", "revoked_at")
+        return {**{name: getattr(record, name) for name in fields}, "token": token}
 
 
 @blp.route("/tokens/<token_id>", methods=["DELETE"])

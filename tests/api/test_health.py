@@ -74,3 +74,20 @@ def test_request_id_follows_the_request(service_client):
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]
     assert len(generated) == 32
+
+
+def test_every_response_carries_the_browser_hardening_headers(service_client):
+    _, client = service_client
+    for response in (client.get("/healthz"), client.get("/docs"), client.get("/nowhere")):
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    assert client.get("/docs.js").mimetype == "text/javascript"
+
+
+def test_production_adds_hsts(databases, environ):
+    production = {**environ, "UITLEEN_ENV": "production"}
+    client = create_inventory(settings_for("inventory", production), databases["inventory"]).test_client()
+    assert client.get("/healthz").headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -8,14 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
 from kombu import Connection
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from shared.config import Settings
 from shared.db import Database
 from shared.errors import register_error_handlers
 from shared.logging import configure_logging, init_request_logging
+from shared.metrics import GaugeReader, init_metrics
 
 ReadinessCheck = Callable[[], None]
 
@@ -49,6 +52,17 @@ def check_broker(broker_url: str) -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
 
 
+def outbox_backlog(database: Database) -> GaugeReader:
+    """Unpublished outbox rows: a growing number means the relay is down or behind."""
+
+    def read() -> list[tuple[dict[str, str], float]]:
+        with database.engine.connect() as connection:
+            count = connection.execute(sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar()
+        return [({}, float(count or 0))]
+
+    return read
+
+
 def build_service_app(
     service: str,
     title: str,
@@ -56,6 +70,7 @@ def build_service_app(
     database: Database,
     register: Callable[[Flask, Api], None],
     extra_readiness: dict[str, ReadinessCheck] | None = None,
+    gauges: dict[str, tuple[str, list[str], GaugeReader]] | None = None,
 ) -> Flask:
     configure_logging(settings.log_format, settings.log_level)
     app = Flask(f"services.{service}")
@@ -73,6 +88,14 @@ def build_service_app(
     database.init_app(app)
     init_request_logging(app, service)
     init_security_headers(app, settings)
+    init_metrics(
+        app,
+        service,
+        {
+            "uitleen_outbox_backlog": ("Outbox rows not yet published", [], outbox_backlog(database)),
+            **(gauges or {}),
+        },
+    )
     api = ProblemApi(app)
     _register_docs_page(app, title)
     _register_health(app, database, settings, extra_readiness or {})
@@ -179,3 +202,17 @@ DOCS_SCRIPT = """fetch('openapi.json').then(r => r.json()).then(spec => {
   }
 });
 """
+
+
+def mounted(app: Flask, prefix: str) -> DispatcherMiddleware:
+    """Serve ``app`` under ``prefix`` (e.g. ``/booking``), as the gateway forwards paths unchanged.
+
+    The same URL layout then holds behind nginx (each service its own gunicorn) and in the embedded mode.
+    """
+    return DispatcherMiddleware(_not_found, {prefix: app})
+
+
+def _not_found(environ: dict[str, Any], start_response: Any) -> Any:
+    body = b'{"type":"https://uitleen.gent.be/problems/not-found","title":"Not Found","status":404}'
+    start_response("404 Not Found", [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))])
+    return [body]

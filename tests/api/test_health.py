@@ -91,3 +91,14 @@ def test_production_adds_hsts(databases, environ):
     production = {**environ, "UITLEEN_ENV": "production"}
     client = create_inventory(settings_for("inventory", production), databases["inventory"]).test_client()
     assert client.get("/healthz").headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_metrics_count_requests_per_endpoint_and_report_the_outbox_backlog(staff_client, client):
+    client.get("/assets")
+    client.get("/assets/12345")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'uitleen_http_requests_total{endpoint="/assets",method="GET",service="inventory",status="200"}' in text
+    assert 'endpoint="/assets/<int:asset_id>",method="GET",service="inventory",status="404"' in text
+    assert "uitleen_http_request_duration_seconds_bucket" in text
+    # staff_client's fixture created one location: one unpublished event
+    assert "uitleen_outbox_backlog 1.0" in text

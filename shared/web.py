@@ -13,12 +13,14 @@ from flask import Flask, Response, jsonify
 from flask_smorest import Api
 from kombu import Connection
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.config import Settings
 from shared.db import Database
 from shared.errors import register_error_handlers
 from shared.logging import configure_logging, init_request_logging
 from shared.metrics import GaugeReader, init_metrics
+from shared.ratelimit import configure_limits
 
 ReadinessCheck = Callable[[], None]
 
@@ -85,6 +87,10 @@ def build_service_app(
         JSON_SORT_KEYS=False,
     )
     app.config["OPENAPI_REDOC_URL"] = None
+    if settings.trusted_proxies:
+        # The gateway's X-Forwarded-For names the client; trust exactly as many hops as we run proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]
+    configure_limits(app, settings)
     database.init_app(app)
     init_request_logging(app, service)
     init_security_headers(app, settings)

@@ -23,6 +23,8 @@ from shared.config import SERVICES, Settings, load_settings
 from shared.db import Database
 from shared.migrations import upgrade
 
+pytest_plugins = ["tests.booking_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_PREFIX = os.environ.get("UITLEEN_TEST_DB_PREFIX", "uitleen_test")

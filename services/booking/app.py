@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from services.booking.api import availability, requests, status
+from services.booking.config import load_policy
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.web import build_service_app
@@ -13,8 +15,11 @@ from shared.web import build_service_app
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
     settings = settings or load_settings("booking")
     database = database or Database(settings.database_url)
+    policy = load_policy(settings)
 
     def register(app: Flask, api: Api) -> None:
-        pass
+        app.extensions["booking_policy"] = policy
+        for module in (requests, status, availability):
+            api.register_blueprint(module.blp)
 
     return build_service_app("booking", "Uitleen booking", settings, database, register)

@@ -1,0 +1,16 @@
+"""The events booking consumes, by type: the consumer (relay/Celery) looks the handler up here.
+
+Each handler applies the event in the caller's transaction; the caller records the event id in
+``processed_events`` in that same transaction, so a redelivery is a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from services.booking.domain.inventory_copy import HANDLERS
+from shared.events import Envelope
+
+EVENT_HANDLERS: dict[str, Callable[[Session, Envelope], None]] = dict(HANDLERS)

@@ -175,7 +175,7 @@ def staff_account(inventory_db: Database) -> dict[str, object]:
 
 
 @pytest.fixture
-def admin_client(inventory_app: Flask, staff_account: dict[str, object]) -> FlaskClient:
+def inventory_admin(inventory_app: Flask, staff_account: dict[str, object]) -> FlaskClient:
     """A client logged in as an administrator (may change every centre's inventory)."""
     client = inventory_app.test_client()
     response = client.post("/auth/login", json={"email": "admin@example.org", "password": STAFF_PASSWORD})

@@ -8,8 +8,8 @@ from shared.auth import SESSION_COOKIE
 from tests.fuzzing import fuzz_every_operation
 
 
-def test_every_inventory_operation_answers_within_its_contract(inventory_app, admin_client):
-    cookie = admin_client.get_cookie(SESSION_COOKIE)
+def test_every_inventory_operation_answers_within_its_contract(inventory_app, inventory_admin):
+    cookie = inventory_admin.get_cookie(SESSION_COOKIE)
     statuses = fuzz_every_operation(inventory_app, "/inventory", {"Cookie": f"{SESSION_COOKIE}={cookie.value}"}, 25)
     assert "POST /assets" in statuses and "PATCH /assets/{asset_id}" in statuses
     every_status = sum(statuses.values(), start=__import__("collections").Counter())

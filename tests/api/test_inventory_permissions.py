@@ -16,12 +16,12 @@ def test_staff_manage_assets_of_their_own_centre(staff_client, staff_account):
     assert staff_client.post(f"/assets/{own.json['id']}/retire", headers={"If-Match": '"v1"'}).status_code == 200
 
 
-def test_staff_of_another_centre_are_refused(admin_client, staff_client):
-    elsewhere = create_location(admin_client, code="bc-elders", name="BC Elders")
+def test_staff_of_another_centre_are_refused(inventory_admin, staff_client):
+    elsewhere = create_location(inventory_admin, code="bc-elders", name="BC Elders")
     refused = staff_client.post("/assets", json=asset_data(elsewhere["id"]))
     assert refused.status_code == 403
     assert refused.mimetype == "application/problem+json"
-    asset = create_asset(admin_client, elsewhere["id"])
+    asset = create_asset(inventory_admin, elsewhere["id"])
     assert (
         staff_client.patch(f"/assets/{asset['id']}", json={"quantity": 2}, headers={"If-Match": '"v1"'}).status_code
         == 403
@@ -42,8 +42,8 @@ def test_staff_of_another_centre_are_refused(admin_client, staff_client):
     )
 
 
-def test_moving_an_asset_to_a_centre_you_do_not_work_at_is_refused(staff_client, admin_client, staff_account):
-    elsewhere = create_location(admin_client, code="bc-elders", name="BC Elders")
+def test_moving_an_asset_to_a_centre_you_do_not_work_at_is_refused(staff_client, inventory_admin, staff_account):
+    elsewhere = create_location(inventory_admin, code="bc-elders", name="BC Elders")
     asset = staff_client.post("/assets", json=asset_data(staff_account["location_id"])).json
     moved = staff_client.patch(
         f"/assets/{asset['id']}", json={"location_id": elsewhere["id"]}, headers={"If-Match": '"v1"'}
@@ -51,7 +51,7 @@ def test_moving_an_asset_to_a_centre_you_do_not_work_at_is_refused(staff_client,
     assert moved.status_code == 403
 
 
-def test_only_admins_add_locations_and_requirements(staff_client, admin_client):
+def test_only_admins_add_locations_and_requirements(staff_client, inventory_admin):
     assert (
         staff_client.post(
             "/locations", json={"code": "bc-x", "name": "x", "street": "x", "postal_code": "9000"}
@@ -65,7 +65,7 @@ def test_only_admins_add_locations_and_requirements(staff_client, admin_client):
         == 403
     )
     assert (
-        admin_client.post(
+        inventory_admin.post(
             "/requirements", json={"code": "trekhaak", "kind": "confirm", "label_nl": "T", "label_en": "T"}
         ).status_code
         == 201

@@ -50,11 +50,11 @@ def outbox_refuses_asset_events(inventory_db) -> Iterator[None]:
 
 
 def test_when_the_event_cannot_be_written_the_change_is_not_written(
-    admin_client, inventory_db, outbox_refuses_asset_events
+    inventory_admin, inventory_db, outbox_refuses_asset_events
 ):
-    location_id = admin_client.get("/locations").json[0]["id"]
+    location_id = inventory_admin.get("/locations").json[0]["id"]
     before = counts(inventory_db)
-    response = admin_client.post("/assets", json=asset_data(location_id))
+    response = inventory_admin.post("/assets", json=asset_data(location_id))
     assert response.status_code == 500
     assert response.mimetype == "application/problem+json"
     assert "Traceback" not in response.get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from celery import Celery
@@ -10,7 +11,7 @@ from shared.config import Settings
 
 # Longer than the longest task (an SMTP send with retries is well under a minute): a task still running past
 # it would be handed to a second worker by Redis.
-VISIBILITY_TIMEOUT_SECONDS = 3600
+VISIBILITY_TIMEOUT_SECONDS = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600"))
 
 
 def make_celery(name: str, settings: Settings, **overrides: Any) -> Celery:

@@ -27,7 +27,10 @@ def make_celery(name: str, settings: Settings, **overrides: Any) -> Celery:
         task_reject_on_worker_lost=True,
         # One message at a time per worker process, so a slow task does not hold others hostage unacked.
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        # kombu's SQLAlchemy transport hands its options to create_engine(): Redis only.
+        broker_transport_options=(
+            {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS} if settings.broker_url.startswith("redis") else {}
+        ),
         broker_connection_retry_on_startup=True,
         task_default_queue=name,
         timezone="Europe/Brussels",

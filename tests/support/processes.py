@@ -103,6 +103,8 @@ class Processes:
             "web": [str(BIN / "gunicorn"), *web.split()],
             "worker": [str(BIN / "celery"), *worker.split()],
             "beat": [str(BIN / "celery"), *beat.split()],
+            # A second beat, as if started by mistake: the dispatch must stay correct.
+            "beat2": [str(BIN / "celery"), *beat.replace("celerybeat-schedule", "celerybeat-schedule-2").split()],
             "relay": [sys.executable, "-m", "shared.relay", "--service", "booking", "--poll", "0.2"],
         }
 

@@ -34,6 +34,22 @@ demo-data: $(STAMP) ## load the Ghent demo data into the inventory database (ide
 services: ## make sure PostgreSQL and Redis answer (start or install them if needed)
 	bash deploy/ensure-services.sh
 
+.PHONY: relay
+relay: $(STAMP) ## publish every service's outbox to the broker (long-lived; production runs one per service)
+	$(PY) -m shared.relay
+
+.PHONY: worker-notify
+worker-notify: $(STAMP) ## the notify Celery worker (queue "notify")
+	$(VENV)/bin/celery -A services.notify.worker worker -Q notify --without-gossip --without-mingle
+
+.PHONY: beat
+beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
+	$(VENV)/bin/celery -A services.notify.worker beat --schedule var/celerybeat-schedule
+
+.PHONY: test-faults
+test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis restart, SMTP down)
+	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check .

@@ -34,6 +34,12 @@ demo-data: $(STAMP) ## load the Ghent demo data into the inventory database (ide
 services: ## make sure PostgreSQL and Redis answer (start or install them if needed)
 	bash deploy/ensure-services.sh
 
+.PHONY: up
+up: $(STAMP) services ## the production topology without Docker: deploy/Procfile under honcho, gateway on :8100
+	mkdir -p var/nginx
+	set -a && . deploy/local.env && set +a && $(PY) -m bench.topology prepare
+	PATH="$(CURDIR)/$(VENV)/bin:/usr/sbin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile -e deploy/local.env -d . start
+
 .PHONY: relay
 relay: $(STAMP) ## publish every service's outbox to the broker (long-lived; production runs one per service)
 	$(PY) -m shared.relay

@@ -200,3 +200,28 @@ def stop(process: subprocess.Popen[bytes], seconds: float = 40) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def prepare_local() -> None:
+    """`make up`: create the three databases named by the environment if missing, migrate, load the demo."""
+    from sqlalchemy.engine import make_url
+
+    from shared.config import load_settings
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        for service in SERVICES:
+            name = make_url(load_settings(service).database_url).database
+            exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                connection.execute(f'CREATE DATABASE "{name}"')
+                print(f"created database {name}")
+    for service in SERVICES:
+        upgrade(ROOT / "services" / service / "migrations", load_settings(service).database_url)
+    print(f"demo data added: {load_demo_data(dict(os.environ))}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["prepare"]:
+        prepare_local()
+    else:
+        sys.exit("usage: python -m bench.topology prepare")

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -117,12 +119,16 @@ def run_forever(services: list[str], poll_seconds: float, stop: Callable[[], boo
     app = make_celery("relay", load_settings(services[0]))
     publish = celery_publisher(app)
     backoff = poll_seconds
+    heartbeat = os.environ.get("RELAY_HEARTBEAT_FILE")
     while not stop():
         published = 0
         try:
             for database in databases.values():
                 published += relay_once(database, publish)
             backoff = poll_seconds
+            if heartbeat:
+                # A container health check reads this file's age: a relay stuck for long is restarted.
+                Path(heartbeat).touch()
         except Exception:  # the relay must outlive a broker or database restart
             log.exception("relay: publishing failed; retrying in %.1f s", backoff)
             backoff = min(max(backoff * 2, 0.5), 10.0)

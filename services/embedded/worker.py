@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from kombu import Queue
 
-from services.notify.config import load_notify_config
-from services.notify.tasks import beat_schedule
+from services import beat
 from shared.celery_app import make_celery
 from shared.config import load_settings
 from shared.routing import ROUTES, queue_name
@@ -17,5 +16,6 @@ from shared.routing import ROUTES, queue_name
 celery_app = make_celery("uitleen", load_settings("inventory"))
 celery_app.conf.imports = ("services.notify.tasks", "services.booking.tasks")
 celery_app.conf.task_queues = [Queue("uitleen")] + [Queue(queue_name(service)) for service in ROUTES]
-celery_app.conf.beat_schedule = beat_schedule(load_notify_config(load_settings("notify")))
+# The same schedule as production's single beat (services/beat.py): booking's scans and notify's dispatch.
+celery_app.conf.beat_schedule = beat.celery_app.conf.beat_schedule
 app = celery_app

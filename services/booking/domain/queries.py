@@ -135,6 +135,19 @@ def competition(session: Session, request: BookingRequest) -> dict[str, Any]:
     }
 
 
+def initiative_contacts(session: Session, initiative_id: int) -> list[dict[str, Any]]:
+    """The initiative's contact persons, as they appeared on its requests (latest details first)."""
+    query = (
+        sa.select(BookingRequest.contact_name, BookingRequest.contact_email, BookingRequest.contact_phone)
+        .where(BookingRequest.initiative_id == initiative_id)
+        .order_by(BookingRequest.created_at.desc(), BookingRequest.id.desc())
+    )
+    seen: dict[str, dict[str, Any]] = {}
+    for name, email, phone in session.execute(query):
+        seen.setdefault(name.casefold(), {"name": name, "email": email, "phone": phone})
+    return list(seen.values())
+
+
 def initiative_history(session: Session, initiative_id: int, except_request_id: int) -> list[dict[str, Any]]:
     query = (
         sa.select(BookingRequest)

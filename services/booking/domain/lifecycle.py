@@ -6,7 +6,7 @@ row and emits the event, all in the caller's transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -49,7 +49,6 @@ class Rule:
     actors: tuple[str, ...]
     event: str
     reason_required: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 RULES: dict[str, Rule] = {

@@ -56,7 +56,7 @@ RULES: dict[str, Rule] = {
     "reject": Rule(("requested",), "rejected", ("staff",), "rejected", reason_required=True),
     "withdraw": Rule(("requested",), "withdrawn", ("requester", "staff"), "withdrawn"),
     "expire": Rule(("requested",), "expired", ("system",), "expired"),
-    "cancel": Rule(("approved",), "cancelled", ("staff",), "cancelled", reason_required=True),
+    "cancel": Rule(("approved",), "cancelled", ("staff", "requester"), "cancelled", reason_required=True),
     "no_show": Rule(("approved",), "no_show", ("system", "staff"), "no_show"),
     "pick_up": Rule(("approved",), "picked_up", ("staff",), "picked_up"),
     "mark_overdue": Rule(("picked_up",), "overdue", ("system",), "overdue"),

@@ -115,8 +115,12 @@ def test_redis_restarted_while_events_flow_none_is_lost(stack: Stack) -> None:  
     time.sleep(1.0)  # Redis stays down for a moment while the writer goes on
     stack.redis.start()
     writer.join(timeout=60)
-    stack.wait(lambda: stack.processed() == 300, 120, "all 300 events after the Redis restart")
-    print(f"\nredis restart: 300 events applied in {time.monotonic() - started:.1f} s")
+    try:
+        stack.wait(lambda: stack.processed() == 300, 120, "all 300 events after the Redis restart")
+    except AssertionError as error:
+        raise AssertionError(f"{stack.processed()} processed; broker: {stack.broker_state()}\n{error}") from None
+    restarts = stack.processes.restarts
+    print(f"\nredis restart: 300 events applied in {time.monotonic() - started:.1f} s; supervisor restarts: {restarts}")
     assert unpublished_count(stack.booking_db) == 0
 
 

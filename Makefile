@@ -28,7 +28,7 @@ migrate: $(STAMP) ## apply every service's migrations to the databases the envir
 
 .PHONY: demo-data
 demo-data: $(STAMP) ## load the Ghent demo data into the inventory database (idempotent)
-	$(VENV)/bin/flask --app services.inventory.wsgi load-demo
+	$(VENV)/bin/flask --app services.inventory.app:create_app load-demo
 
 .PHONY: services
 services: ## make sure PostgreSQL and Redis answer (start or install them if needed)

@@ -26,12 +26,14 @@ def make_celery(name: str, settings: Settings, **overrides: Any) -> Celery:
         task_reject_on_worker_lost=True,
         # One message at a time per worker process, so a slow task does not hold others hostage unacked.
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
         broker_connection_retry_on_startup=True,
         task_default_queue=name,
         timezone="Europe/Brussels",
         enable_utc=True,
         worker_hijack_root_logger=False,
     )
+    if settings.broker_url.startswith("redis"):
+        # kombu's SQLAlchemy transport (embedded mode) hands transport options to create_engine: Redis only.
+        app.conf.broker_transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
     app.conf.update(overrides)
     return app

@@ -80,6 +80,9 @@ class Settings:
     session_hours: int
     api_token_days: int
     var_dir: Path
+    ratelimit_storage_url: str = "memory://"
+    ratelimit_enabled: bool = True
+    trusted_proxies: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -119,10 +122,19 @@ def load_settings(service: str, environ: Mapping[str, str] | None = None) -> Set
         session_hours=_parse_int("SESSION_HOURS", get("SESSION_HOURS", "12"), minimum=1),
         api_token_days=_parse_int("API_TOKEN_DAYS", get("API_TOKEN_DAYS", "90"), minimum=1),
         var_dir=var_dir,
+        ratelimit_storage_url=get("RATELIMIT_STORAGE_URL", _default_ratelimit_storage(env, env_vars)),
+        ratelimit_enabled=_parse_bool("RATELIMIT_ENABLED", get("RATELIMIT_ENABLED", "true")),
+        trusted_proxies=_parse_int("TRUSTED_PROXIES", get("TRUSTED_PROXIES", "1" if env == "production" else "0")),
         extra={k: v for k, v in env_vars.items() if k.startswith(service.upper() + "_")},
     )
     validate(settings)
     return settings
+
+
+def _default_ratelimit_storage(env: str, env_vars: Mapping[str, str]) -> str:
+    # In production every process must count together: Redis. Elsewhere, process memory is enough.
+    broker = env_vars.get("BROKER_URL", "")
+    return broker if env == "production" and broker.startswith("redis") else "memory://"
 
 
 def validate(settings: Settings) -> None:

@@ -179,9 +179,19 @@ def handle_http_exception(error: HTTPException) -> Response:
     if status == 405 and valid_methods:
         headers["Allow"] = ", ".join(valid_methods)
     messages = data.get("errors") or data.get("messages")
+    if messages and status == 400:
+        # webargs answers 400 only when the body cannot be parsed at all.
+        return problem_response(
+            400,
+            "Bad request",
+            detail="The request body is not valid JSON.",
+            problem="malformed-json",
+            headers=headers,
+            errors=validation_errors(messages),
+        )
     if messages:
         return problem_response(
-            422 if status in (400, 422) else status,
+            status,
             "Your input has problems",
             detail=data.get("message") or "One or more fields are invalid.",
             problem="validation-error",

@@ -23,3 +23,10 @@ class Instant(ma.fields.DateTime):
             return parse_instant(value)
         except ValueError as error:
             raise ma.ValidationError(str(error)) from None
+
+
+class StrictInteger(ma.fields.Integer):
+    """A JSON integer: 2.5 or "3" are refused rather than truncated or coerced."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)

@@ -8,14 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
 from kombu import Connection
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.config import Settings
 from shared.db import Database
 from shared.errors import register_error_handlers
 from shared.logging import configure_logging, init_request_logging
+from shared.metrics import GaugeReader, init_metrics
+from shared.ratelimit import configure_limits
 
 ReadinessCheck = Callable[[], None]
 
@@ -44,8 +49,20 @@ def api_config(service: str, title: str) -> dict[str, Any]:
 
 def check_broker(broker_url: str) -> None:
     """Raises when the broker does not answer within a second."""
-    with Connection(broker_url, connect_timeout=1, transport_options={"socket_connect_timeout": 1}) as conn:
+    options = {"socket_connect_timeout": 1} if broker_url.startswith("redis") else {}
+    with Connection(broker_url, connect_timeout=1, transport_options=options) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
+
+
+def outbox_backlog(database: Database) -> GaugeReader:
+    """Unpublished outbox rows: a growing number means the relay is down or behind."""
+
+    def read() -> list[tuple[dict[str, str], float]]:
+        with database.engine.connect() as connection:
+            count = connection.execute(sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar()
+        return [({}, float(count or 0))]
+
+    return read
 
 
 def build_service_app(
@@ -55,6 +72,7 @@ def build_service_app(
     database: Database,
     register: Callable[[Flask, Api], None],
     extra_readiness: dict[str, ReadinessCheck] | None = None,
+    gauges: dict[str, tuple[str, list[str], GaugeReader]] | None = None,
 ) -> Flask:
     configure_logging(settings.log_format, settings.log_level)
     app = Flask(f"services.{service}")
@@ -69,13 +87,49 @@ def build_service_app(
         JSON_SORT_KEYS=False,
     )
     app.config["OPENAPI_REDOC_URL"] = None
+    if settings.trusted_proxies:
+        # The gateway's X-Forwarded-For names the client; trust exactly as many hops as we run proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]
+    configure_limits(app, settings)
     database.init_app(app)
     init_request_logging(app, service)
+    init_security_headers(app, settings)
+    init_metrics(
+        app,
+        service,
+        {
+            "uitleen_outbox_backlog": ("Outbox rows not yet published", [], outbox_backlog(database)),
+            **(gauges or {}),
+        },
+    )
     api = ProblemApi(app)
     _register_docs_page(app, title)
     _register_health(app, database, settings, extra_readiness or {})
     register(app, api)
     return app
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_security_headers(app: Flask, settings: Settings) -> None:
+    """Browser hardening on every response; HSTS only in production, where TLS ends at the gateway."""
+
+    @app.after_request
+    def _harden(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        # Private status links carry their token in the path: never leak it to another site.
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if settings.is_production:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
 
 
 def _register_health(app: Flask, database: Database, settings: Settings, extra: dict[str, ReadinessCheck]) -> None:
@@ -118,33 +172,53 @@ def _register_docs_page(app: Flask, title: str) -> None:
         html = DOCS_PAGE.replace("{{title}}", title)
         return Response(html, mimetype="text/html")
 
+    @app.get("/docs.js")
+    def api_docs_script() -> Response:
+        return Response(DOCS_SCRIPT, mimetype="text/javascript")
+
 
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{title}} — API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-h2{border-bottom:1px solid #ccc;padding-bottom:.2rem}code{background:#f3f3f3;padding:0 .2rem}
-.op{margin:1rem 0;padding:.5rem 1rem;border-left:4px solid #005a9c}.m{font-weight:bold;text-transform:uppercase}
-pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:.85rem}</style></head>
+code{background:#f3f3f3;padding:0 .2rem}.op{margin:1rem 0;padding:.5rem 1rem;border-left:4px solid #005a9c}
+.m{font-weight:bold;text-transform:uppercase}pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:.85rem}
+</style></head>
 <body><h1>{{title}}</h1><p>Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1).</p>
-<div id="ops">Loading…</div>
-<script>
-fetch('openapi.json').then(r=>r.json()).then(spec=>{
-  const root=document.getElementById('ops'); root.textContent='';
-  const base=(spec.servers&&spec.servers[0]&&spec.servers[0].url)||'';
-  for(const [path,ops] of Object.entries(spec.paths||{})){
-    for(const [method,op] of Object.entries(ops)){
-      if(method==='parameters') continue;
-      const div=document.createElement('div'); div.className='op';
-      const h=document.createElement('h3');
-      h.innerHTML='<span class="m"></span> <code></code>';
-      h.querySelector('.m').textContent=method; h.querySelector('code').textContent=base+path;
-      div.appendChild(h);
-      const p=document.createElement('p'); p.textContent=(op.summary||'')+' '+(op.description||''); div.appendChild(p);
-      const pre=document.createElement('pre'); pre.textContent=JSON.stringify(Object.keys(op.responses||{}));
-      div.appendChild(pre); root.appendChild(div);
+<main id="ops"><noscript>Without JavaScript, read <a href="openapi.json">openapi.json</a>.</noscript></main>
+<script src="docs.js"></script></body></html>"""
+
+DOCS_SCRIPT = """fetch('openapi.json').then(r => r.json()).then(spec => {
+  const root = document.getElementById('ops'); root.textContent = '';
+  const base = (spec.servers && spec.servers[0] && spec.servers[0].url) || '';
+  for (const [path, ops] of Object.entries(spec.paths || {})) {
+    for (const [method, op] of Object.entries(ops)) {
+      if (method === 'parameters') continue;
+      const section = document.createElement('section'); section.className = 'op';
+      const heading = document.createElement('h2');
+      const verb = document.createElement('span'); verb.className = 'm'; verb.textContent = method;
+      const where = document.createElement('code'); where.textContent = ' ' + base + path;
+      heading.append(verb, where); section.appendChild(heading);
+      const text = document.createElement('p'); text.textContent = (op.summary || '') + ' ' + (op.description || '');
+      section.appendChild(text);
+      const codes = document.createElement('pre');
+      codes.textContent = 'responses: ' + Object.keys(op.responses || {}).join(', ');
+      section.appendChild(codes); root.appendChild(section);
     }
   }
 });
-</script><noscript><p>Without JavaScript, read <a href="openapi.json">openapi.json</a>.</p></noscript>
-</body></html>"""
+"""
+
+
+def mounted(app: Flask, prefix: str) -> DispatcherMiddleware:
+    """Serve ``app`` under ``prefix`` (e.g. ``/booking``), as the gateway forwards paths unchanged.
+
+    The same URL layout then holds behind nginx (each service its own gunicorn) and in the embedded mode.
+    """
+    return DispatcherMiddleware(_not_found, {prefix: app})
+
+
+def _not_found(environ: dict[str, Any], start_response: Any) -> Any:
+    body = b'{"type":"https://uitleen.gent.be/problems/not-found","title":"Not Found","status":404}'
+    start_response("404 Not Found", [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))])
+    return [body]

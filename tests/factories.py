@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -17,6 +18,16 @@ def location_data(**overrides: Any) -> dict[str, Any]:
         "opening_hours": [{"weekday": d, "opens": "09:00", "closes": "17:00"} for d in range(5)],
     }
     data.update(overrides)
+    return data
+
+
+def location_domain_data(**overrides: Any) -> dict[str, Any]:
+    """Location data as the domain takes it (after the schema): opening hours as time objects."""
+    data = location_data(**overrides)
+    data["opening_hours"] = [
+        {"weekday": h["weekday"], "opens": time.fromisoformat(h["opens"]), "closes": time.fromisoformat(h["closes"])}
+        for h in data["opening_hours"]
+    ]
     return data
 
 

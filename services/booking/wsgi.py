@@ -1,5 +1,6 @@
-"""gunicorn entry point: ``gunicorn services.booking.wsgi:app``."""
+"""gunicorn entry point: ``gunicorn services.booking.wsgi:app``, serving the service under ``/booking``."""
 
 from services.booking.app import create_app
+from shared.web import mounted
 
-app = create_app()
+app = mounted(create_app(), "/booking")

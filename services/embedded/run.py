@@ -47,8 +47,6 @@ def commands(port: int) -> dict[str, list[str]]:
             "8",
             "--graceful-timeout",
             "10",
-            "--access-logfile",
-            "-",
             "services.embedded.wsgi:app",
         ],
         "worker": [

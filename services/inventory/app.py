@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 return is_token_revoked(session, token_id)
 
         init_auth(app, token_revoked=token_revoked)
+        auth.limiter.init_app(app)
         from services.inventory import cli
 
         cli.register(app, database)

@@ -1,4 +1,4 @@
-"""Command-line tasks of the inventory service: ``flask --app services.inventory.wsgi <command>``."""
+"""Command-line tasks of the inventory service: ``flask --app services.inventory.app:create_app <command>``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""gunicorn entry point: ``gunicorn services.inventory.wsgi:app``."""
+"""gunicorn entry point: ``gunicorn services.inventory.wsgi:app``, serving the service under ``/inventory``."""
 
 from services.inventory.app import create_app
+from shared.web import mounted
 
-app = create_app()
+app = mounted(create_app(), "/inventory")

@@ -1,5 +1,6 @@
-"""gunicorn entry point: ``gunicorn services.notify.wsgi:app``."""
+"""gunicorn entry point: ``gunicorn services.notify.wsgi:app``, serving the service under ``/notify``."""
 
 from services.notify.app import create_app
+from shared.web import mounted
 
-app = create_app()
+app = mounted(create_app(), "/notify")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, make_response
+from flask import current_app, jsonify, make_response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -12,11 +12,24 @@ from services.inventory.api.schemas import LoginSchema, PrincipalSchema, TokenIn
 from services.inventory.domain import staff
 from shared.auth import clear_session_cookie, require_principal, require_staff, set_session_cookie
 from shared.db import get_session
+from shared.ratelimit import client_address, failed_login, make_limiter
+
+limiter = make_limiter()
+
+
+def login_key() -> str:
+    email = (request.get_json(silent=True) or {}).get("email", "") if request.is_json else ""
+    return f"{client_address()}:{str(email).strip().lower()[:200]}"
+
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login and API tokens")
 
 
 @blp.route("/login", methods=["POST"])
+# Every attempt counts towards the first limit; only failures towards the second, which is the back-off after
+# repeated wrong passwords (per address and e-mail, so one attacker cannot lock out a colleague elsewhere).
+@limiter.limit("20 per minute")
+@limiter.limit("5 per 15 minutes", key_func=login_key, deduct_when=failed_login)
 @blp.arguments(LoginSchema)
 @blp.response(200, PrincipalSchema)
 def login(data: dict[str, str]) -> Any:
@@ -56,7 +69,8 @@ class Tokens(MethodView):
             session, require_principal().staff_id, data["name"], settings.secret_key, settings.api_token_days
         )
         session.commit()
-        return {**TokenOutSchema().dump(record), "token": token}
+        fields = ("id", "name", "created_at", "expires_at", "revoked_at")
+        return {**{name: getattr(record, name) for name in fields}, "token": token}
 
 
 @blp.route("/tokens/<token_id>", methods=["DELETE"])

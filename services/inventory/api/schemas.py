@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from services.inventory.models import CATEGORIES, REQUIREMENT_KINDS
-from shared.fields import Instant
+from shared.fields import Instant, StrictInteger
 
 CODE = validate.Regexp(
     r"^[a-z0-9][a-z0-9_-]{1,39}$",
@@ -21,7 +21,7 @@ class StrictSchema(ma.Schema):
 
 
 class OpeningHoursSchema(StrictSchema):
-    weekday = ma.fields.Integer(
+    weekday = StrictInteger(
         required=True,
         validate=validate.Range(min=0, max=6),
         metadata={"description": "0 = Monday … 6 = Sunday"},
@@ -74,7 +74,7 @@ class RequirementInSchema(StrictSchema):
     label_en = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     explanation_nl = ma.fields.String(load_default="", validate=validate.Length(max=2000))
     explanation_en = ma.fields.String(load_default="", validate=validate.Length(max=2000))
-    provided_by_asset_id = ma.fields.Integer(
+    provided_by_asset_id = StrictInteger(
         allow_none=True,
         validate=validate.Range(min=1),
         metadata={"description": "An asset that meets this requirement when borrowed too (the city's van)"},
@@ -105,15 +105,15 @@ class AssetInSchema(StrictSchema):
     description_nl = ma.fields.String(load_default="", validate=validate.Length(max=5000))
     description_en = ma.fields.String(load_default="", validate=validate.Length(max=5000))
     category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    location_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
-    quantity = ma.fields.Integer(
+    location_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    quantity = StrictInteger(
         load_default=1, validate=validate.Range(min=1, max=10_000, error="Quantity must be at least 1.")
     )
-    turnaround_before_hours = ma.fields.Integer(load_default=0, validate=HOURS)
-    turnaround_after_hours = ma.fields.Integer(load_default=0, validate=HOURS)
-    lead_time_hours = ma.fields.Integer(load_default=0, validate=HOURS)
-    min_loan_hours = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=24 * 366))
-    max_loan_hours = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=24 * 366))
+    turnaround_before_hours = StrictInteger(load_default=0, validate=HOURS)
+    turnaround_after_hours = StrictInteger(load_default=0, validate=HOURS)
+    lead_time_hours = StrictInteger(load_default=0, validate=HOURS)
+    min_loan_hours = StrictInteger(load_default=1, validate=validate.Range(min=1, max=24 * 366))
+    max_loan_hours = StrictInteger(allow_none=True, load_default=None, validate=validate.Range(min=1, max=24 * 366))
     public = ma.fields.Boolean(load_default=True, metadata={"description": "false: only staff may book it"})
     requirement_codes = ma.fields.List(ma.fields.String(validate=CODE), load_default=list)
 

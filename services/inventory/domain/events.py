@@ -69,7 +69,7 @@ def asset_snapshot(asset: Asset) -> dict[str, Any]:
         "max_loan_hours": asset.max_loan_hours,
         "public": asset.public,
         "status": asset.status,
-        "requirement_codes": [r.code for r in asset.requirements],
+        "requirement_codes": sorted(r.code for r in asset.requirements),
         "version": asset.version,
     }
 

@@ -40,7 +40,7 @@ def get_requirements_by_code(session: Session, codes: list[str], field: str) -> 
     for index, code in enumerate(codes):
         if code not in found:
             raise UnknownReference(f"There is no requirement with code {code!r}.", field=f"{field}.{index}")
-    return [found[code] for code in dict.fromkeys(codes)]
+    return sorted((found[code] for code in dict.fromkeys(codes)), key=lambda r: r.code)
 
 
 def _check_provider(session: Session, asset_id: int | None) -> None:

@@ -36,9 +36,11 @@ def test_limits_are_shared_through_redis_across_processes(inventory_db, environ,
     first, second = (create_app(settings, inventory_db).test_client() for _ in range(2))
     environ_base = {"REMOTE_ADDR": address}
     for client in (first, second, first, second, first):
-        response = client.post("/auth/login", json={"email": "staff@example.org", "password": "wrong"},
-                               environ_base=environ_base)
+        response = client.post(
+            "/auth/login", json={"email": "staff@example.org", "password": "wrong"}, environ_base=environ_base
+        )
         assert response.status_code == 401
-    blocked = second.post("/auth/login", json={"email": "staff@example.org", "password": STAFF_PASSWORD},
-                          environ_base=environ_base)
+    blocked = second.post(
+        "/auth/login", json={"email": "staff@example.org", "password": STAFF_PASSWORD}, environ_base=environ_base
+    )
     assert blocked.status_code == 429

@@ -1,0 +1,144 @@
+"""The staff's pages: the dashboard of requests waiting for a decision, approve, reject."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from werkzeug.wrappers import Response
+
+from services.booking.domain import decisions, queries
+from services.booking.domain.errors import BookingConflict, InvalidTransition, NotYourCentre, RequirementNotMet
+from services.booking.domain.lifecycle import staff_actor
+from services.booking.models import BookingRequest, InvAsset, InvLocation
+from services.booking.web.i18n import in_language, localise_detail, long_datetime
+from shared import clock
+from shared.auth import Principal, current_principal
+from shared.db import get_session
+from shared.errors import DomainError
+
+blp = Blueprint("staff", __name__, url_prefix="/staff")
+LOGIN = "/inventory/login"
+
+
+@blp.before_request
+def _require_login() -> Response | None:
+    if current_principal() is None:
+        return redirect(f"{LOGIN}?next={request.path}")
+    return None
+
+
+def _principal() -> Principal:
+    principal = current_principal()
+    assert principal is not None  # _require_login
+    return principal
+
+
+@blp.app_context_processor
+def _staff_context() -> dict[str, Any]:
+    return {"principal": current_principal()}
+
+
+def pending_for(principal: Principal) -> list[BookingRequest]:
+    db = get_session()
+    query = queries.filtered_requests_query(queries.RequestFilter(status="requested"))
+    query = query.order_by(None).order_by(BookingRequest.created_at, BookingRequest.id)
+    if not principal.is_admin:
+        query = query.where(BookingRequest.location_id.in_(sorted(principal.location_ids) or [-1]))
+    return list(db.scalars(query).unique())
+
+
+def _age(created_at: datetime) -> str:
+    hours = int((clock.now() - created_at).total_seconds() // 3600)
+    if hours < 1:
+        return _("minder dan een uur")
+    if hours < 48:
+        return ngettext("%(num)d uur", "%(num)d uur", hours)
+    return ngettext("%(num)d dag", "%(num)d dagen", hours // 24)
+
+
+def _names(db: Any, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.scalars(sa.select(InvAsset).where(InvAsset.id.in_(ids)))
+    return {a.id: in_language(a.name_nl, a.name_en) for a in rows}
+
+
+@blp.get("")
+@blp.get("/")
+def dashboard() -> str:
+    db = get_session()
+    pending = pending_for(_principal())
+    cards = []
+    for booking in pending:
+        competition = queries.competition(db, booking)
+        cards.append(
+            {
+                "booking": booking,
+                "age": _age(booking.created_at),
+                "competition": competition,
+                "location": db.get(InvLocation, booking.location_id),
+                "assets": _names(db, {item.asset_id for item in booking.items}),
+            }
+        )
+    return render_template("staff/dashboard.html", cards=cards)
+
+
+def _act(request_id: int, command: Callable[..., Any], *args: Any) -> Response:
+    db = get_session()
+    try:
+        booking = decisions.get_request(db, request_id, for_update=True)
+        command(db, booking, staff_actor(_principal()), *args)
+        db.commit()
+    except DomainError as error:
+        db.rollback()
+        flash(_explain(error), "error")
+        return redirect(url_for("staff.dashboard") + f"#aanvraag-{request_id}", code=303)
+    flash(_done(command, booking), "ok")
+    return redirect(url_for("staff.dashboard"), code=303)
+
+
+def _done(command: Callable[..., Any], booking: BookingRequest) -> str:
+    if command is decisions.approve:
+        return _("Aanvraag %(ref)s is goedgekeurd.", ref=booking.reference)
+    return _("Aanvraag %(ref)s is geweigerd.", ref=booking.reference)
+
+
+def _explain(error: DomainError) -> str:
+    """The domain's refusal in plain words for the staff member."""
+    if isinstance(error, BookingConflict):
+        conflicts = error.extra.get("conflicts") or []
+        refs = sorted({str(c["reference"]) for c in conflicts if c.get("kind") == "booking"})
+        parts = []
+        if refs:
+            parts.append(_("het materiaal is dan al uitgeleend (%(refs)s)", refs=", ".join(refs)))
+        for window in (c for c in conflicts if c.get("kind") == "maintenance"):
+            starts = long_datetime(datetime.fromisoformat(str(window["starts_at"])))
+            parts.append(_("er is onderhoud gepland vanaf %(when)s", when=starts))
+        reason = "; ".join(parts) or _("het materiaal is niet vrij")
+        return _("Niet goedgekeurd: %(reason)s.", reason=reason)
+    if isinstance(error, RequirementNotMet):
+        codes = ", ".join(str(u["code"]) for u in error.extra.get("unmet") or [])
+        return _("Niet goedgekeurd: een voorwaarde is niet beantwoord of niet in orde (%(codes)s).", codes=codes)
+    if isinstance(error, InvalidTransition):
+        return _("Dat kan niet meer: iemand heeft deze aanvraag intussen behandeld.")
+    if isinstance(error, NotYourCentre):
+        return _("Deze aanvraag hoort bij een buurtcentrum waar je niet werkt.")
+    if error.detail.startswith("Give a reason"):
+        return _("Geef een reden; de aanvrager leest die.")
+    return localise_detail(error.detail)
+
+
+@blp.post("/aanvragen/<int:request_id>/goedkeuren")
+def approve(request_id: int) -> Response:
+    return _act(request_id, decisions.approve)
+
+
+@blp.post("/aanvragen/<int:request_id>/weigeren")
+def reject(request_id: int) -> Response:
+    return _act(request_id, decisions.reject, request.form.get("reason", "").strip() or None)

@@ -45,10 +45,32 @@ class AnswerField(ma.fields.Field):
         raise ma.ValidationError("Answer with true, or with text of at most 200 characters.")
 
 
+class AnswersField(ma.fields.Field):
+    """``{requirement code: answer}``; a bad answer is reported under its code (``answers.trekhaak``)."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> dict[str, object]:
+        if not isinstance(value, dict):
+            raise ma.ValidationError("Give the answers as an object: {requirement code: answer}.")
+        errors: dict[str, list[str]] = {}
+        result: dict[str, object] = {}
+        answer = AnswerField()
+        for key, item in value.items():
+            if not isinstance(key, str) or not re.match(r"^[a-z0-9][a-z0-9_-]{1,39}$", key):
+                errors[str(key)] = ["Not a requirement code."]
+                continue
+            try:
+                result[key] = answer.deserialize(item)
+            except ma.ValidationError as error:
+                errors[key] = list(error.messages) if isinstance(error.messages, list) else [str(error.messages)]
+        if errors:
+            raise ma.ValidationError(errors)  # type: ignore[arg-type]
+        return result
+
+
 class ItemInSchema(StrictSchema):
     asset_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     quantity = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=1000))
-    answers = ma.fields.Dict(keys=ma.fields.String(validate=CODE), values=AnswerField(), load_default=dict)
+    answers = AnswersField(load_default=dict, metadata={"description": "{requirement code: true or text}"})
 
 
 class ProxySchema(StrictSchema):

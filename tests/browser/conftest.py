@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=nl-BE",  # date and time fields as a Ghent resident's browser shows them
 ]
 
 

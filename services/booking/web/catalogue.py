@@ -31,7 +31,8 @@ def requirements_for(session: Session, codes: list[str]) -> list[InvRequirement]
         return []
     rows = session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(codes)))
     by_code = {r.code: r for r in rows}
-    return [by_code[c] for c in codes if c in by_code]
+    # What the borrower must bring (a tow hitch, a van) before the details (a plate number).
+    return sorted((by_code[c] for c in codes if c in by_code), key=lambda r: (r.kind != "confirm", r.code))
 
 
 def entry(session: Session, asset: InvAsset) -> Entry:

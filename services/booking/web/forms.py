@@ -68,8 +68,7 @@ class FormErrors:
 def questions_for(session: Session, asset: InvAsset) -> list[Question]:
     """The asset's requirements, and (when one can be met by borrowing another asset) that asset's own."""
     result = []
-    requirements = sorted(requirements_for(session, asset.requirement_codes), key=lambda r: r.kind != "confirm")
-    for requirement in requirements:
+    for requirement in requirements_for(session, asset.requirement_codes):
         provider = session.get(InvAsset, requirement.provided_by_asset_id) if requirement.provided_by_asset_id else None
         if provider is not None and (provider.status != "active" or provider.location_id != asset.location_id):
             provider = None

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from services.booking.domain import decisions, queries
 from services.booking.domain.errors import BookingConflict, InvalidTransition, NotYourCentre, RequirementNotMet
 from services.booking.domain.lifecycle import staff_actor
-from services.booking.models import BookingRequest, InvAsset, InvLocation
+from services.booking.models import BookingRequest, InvAsset, InvLocation, InvRequirement
 from services.booking.web.i18n import in_language, localise_detail, long_datetime
 from shared import clock
 from shared.auth import Principal, current_principal
@@ -86,7 +86,11 @@ def dashboard() -> str:
                 "assets": _names(db, {item.asset_id for item in booking.items}),
             }
         )
-    return render_template("staff/dashboard.html", cards=cards)
+    return render_template("staff/dashboard.html", cards=cards, labels=requirement_labels(db))
+
+
+def requirement_labels(db: Any) -> dict[str, str]:
+    return {r.code: in_language(r.label_nl, r.label_en) for r in db.scalars(sa.select(InvRequirement))}
 
 
 def _act(request_id: int, command: Callable[..., Any], *args: Any) -> Response:

@@ -1,0 +1,159 @@
+"""The pages through Flask's test client: one request per double submit, CSRF, the friendly 429, staff redirect."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from services.booking.models import BookingRequest
+from shared import clock
+from shared.config import load_settings
+from shared.db import Database
+from tests.booking_fixtures import NOW, InventoryFeed
+
+pytestmark = pytest.mark.postgres
+FORM = "/lenen/caravan-doorgeefbazaar/aanvraag"
+
+
+@pytest.fixture
+def demo(databases: dict[str, Database]) -> InventoryFeed:
+    from services.inventory.demo import load_demo_data
+
+    clock.set_clock(NOW)
+    with databases["inventory"].transaction() as session:
+        load_demo_data(session)
+    feed = InventoryFeed(databases["inventory"], databases["booking"])
+    feed.relay()
+    return feed
+
+
+def pages_app(environ: dict[str, str], database: Database, **extra: str) -> Flask:
+    from services.booking.web import create_pages_app
+
+    app = create_pages_app(load_settings("booking", {**environ, **extra}), database)
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def pages(environ: dict[str, str], databases: dict[str, Database], demo: InventoryFeed) -> FlaskClient:
+    return pages_app(environ, databases["booking"]).test_client()
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert match, f"no hidden field {name}"
+    return match.group(1)
+
+
+def caravan_form(html: str, **overrides: str) -> dict[str, Any]:
+    form = {
+        "csrf_token": hidden(html, "csrf_token"),
+        "idempotency_key": hidden(html, "idempotency_key"),
+        "initiative": "Buurtfeest Dampoort",
+        "contact_name": "An Peeters",
+        "email": "an@example.org",
+        "phone": "",
+        "language": "nl",
+        "pickup_date": "2030-03-09",
+        "pickup_time": "10:30",
+        "return_date": "2030-03-11",
+        "return_time": "10:00",
+        "answer-trekhaak": "yes",
+        "answer-extra-nummerplaat": "1-abc-234",
+        "purpose": "ruilmarkt",
+        "consent": "yes",
+    }
+    form.update(overrides)
+    return form
+
+
+def count_requests(database: Database) -> int:
+    with database.session_factory() as session:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(BookingRequest)) or 0)
+
+
+def test_a_double_submit_creates_one_request(pages: FlaskClient, databases: dict[str, Database]) -> None:
+    form = caravan_form(pages.get(FORM).get_data(as_text=True))
+    first = pages.post(FORM, data=form)
+    second = pages.post(FORM, data=form)
+    assert first.status_code == second.status_code == 303
+    assert count_requests(databases["booking"]) == 1
+    page = pages.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Bedankt! We hebben je aanvraag ontvangen." in page
+    assert "/status/" in page
+
+
+def test_errors_keep_the_input_and_name_the_fields(pages: FlaskClient, databases: dict[str, Database]) -> None:
+    html = pages.get(FORM).get_data(as_text=True)
+    response = pages.post(FORM, data=caravan_form(html, email="", phone="", **{"answer-extra-nummerplaat": "??"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'role="alert"' in page
+    assert 'href="#email"' in page and "Geef een e-mailadres of een telefoonnummer" in page
+    assert 'id="answer-extra-nummerplaat" name="answer-extra-nummerplaat" value="??"' in page
+    assert 'aria-describedby="answer-extra-nummerplaat-uitleg answer-extra-nummerplaat-fout"' in page
+    assert 'value="Buurtfeest Dampoort"' in page
+    assert count_requests(databases["booking"]) == 0
+
+
+def test_a_form_without_its_csrf_token_is_refused(pages: FlaskClient, databases: dict[str, Database]) -> None:
+    form = caravan_form(pages.get(FORM).get_data(as_text=True))
+    form["csrf_token"] = "forged"
+    response = pages.post(FORM, data=form)
+    assert response.status_code == 400
+    assert "Je formulier is verlopen" in response.get_data(as_text=True)
+    assert count_requests(databases["booking"]) == 0
+
+
+def test_too_many_submissions_get_a_friendly_dutch_page(
+    environ: dict[str, str], databases: dict[str, Database], demo: InventoryFeed
+) -> None:
+    client = pages_app(environ, databases["booking"], BOOKING_PUBLIC_FORM_LIMIT="2 per hour").test_client()
+    html = client.get(FORM).get_data(as_text=True)
+    for _ in range(2):
+        client.post(FORM, data=caravan_form(html, initiative=""))
+    refused = client.post(FORM, data=caravan_form(html, initiative=""))
+    assert refused.status_code == 429
+    assert "Even geduld, alsjeblieft" in refused.get_data(as_text=True)
+    assert refused.headers["Content-Type"].startswith("text/html")
+
+
+def test_staff_pages_send_strangers_to_the_login(pages: FlaskClient) -> None:
+    response = pages.get("/staff")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/inventory/login?next=/staff"
+
+
+def test_the_english_pages_say_dates_in_english(pages: FlaskClient) -> None:
+    pages.get("/taal/en?terug=/")
+    page = pages.get("/lenen/caravan-doorgeefbazaar").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "March 2030" in page
+    dutch = pages.get("/lenen/caravan-doorgeefbazaar?lang=nl").get_data(as_text=True)
+    assert "maart 2030" in dutch
+
+
+def test_the_login_form_sets_the_staff_cookie(environ: dict[str, str], databases: dict[str, Database]) -> None:
+    from services.inventory.app import create_app
+    from services.inventory.demo import load_demo_data
+
+    with databases["inventory"].transaction() as session:
+        load_demo_data(session)
+    app = create_app(load_settings("inventory", environ), databases["inventory"])
+    client = app.test_client()
+    html = client.get("/login?next=/staff").get_data(as_text=True)
+    form = {"csrf_token": hidden(html, "csrf_token"), "next": "/staff", "email": "dampoort@uitleen.demo"}
+    wrong = client.post("/login", data={**form, "password": "nope"})
+    assert wrong.status_code == 401
+    assert "klopt niet" in wrong.get_data(as_text=True)
+    right = client.post("/login", data={**form, "password": "uitleen-demo"})
+    assert right.status_code == 303 and right.headers["Location"] == "/staff"
+    assert "uitleen_staff=" in right.headers["Set-Cookie"]
+    elsewhere = client.post("/login", data={**form, "password": "uitleen-demo", "next": "//evil.example"})
+    assert elsewhere.headers["Location"] == "/staff"

@@ -167,3 +167,75 @@ def test_language_switch(page: Page, live: Live, demo: InventoryFeed) -> None:
     check_accessibility(page, "privacy notice")
     page.get_by_role("link", name="Nederlands").click()
     expect(page.locator("h1")).to_have_text("Privacyverklaring")
+
+
+def log_in(page: Page, live: Live, email: str = "dampoort@uitleen.demo") -> None:
+    page.goto(live("/inventory/login?next=/staff"))
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill("uitleen-demo")
+    page.get_by_role("button", name="Aanmelden").click()
+    expect(page).to_have_url(live("/staff"))
+
+
+def test_desk_request_calendar_hand_over_return_statistics(page: Page, live: Live, demo: InventoryFeed) -> None:
+    from datetime import datetime
+
+    from shared import clock
+
+    log_in(page, live)
+    # A resident phones: staff fill in the request on their behalf (no e-mail, consent by phone).
+    visit(page, live("/staff/balie"), "11-walk-in-choose")
+    page.get_by_role("link", name="Caravan doorgeefbazaar").click()
+    page.get_by_label("Naam van je initiatief of organisatie").fill("Speelstraat Muide")
+    page.get_by_label("Naam van de contactpersoon").fill("Mohamed El Amrani")
+    page.get_by_label("Telefoonnummer").fill("0470 12 34 56")
+    page.locator("#pickup_date").fill("2030-03-05")
+    page.locator("#pickup_time").fill("10:00")
+    page.locator("#return_date").fill("2030-03-06")
+    page.locator("#return_time").fill("11:00")
+    page.get_by_label("Ja: Wagen met trekhaak").check()
+    page.get_by_label("Nummerplaat van de wagen die trekt").fill("2-XYZ-987")
+    page.get_by_label("De bewoner kreeg uitleg over de").check()
+    page.get_by_role("button", name="Aanvraag versturen").click()
+    expect(page.locator("#consent_by-fout")).to_be_visible()  # how did the resident agree?
+    check_accessibility(page, "walk-in form with errors")
+    page.get_by_label("Aan de telefoon").check()
+    page.get_by_role("button", name="Aanvraag versturen").click()
+    expect(page.locator("h1")).to_have_text("Bedankt! We hebben je aanvraag ontvangen.")
+    expect(page.locator("body")).to_contain_text("We bellen je op 0470 12 34 56.")
+    reference = page.locator(".ref").first.inner_text()
+
+    page.goto(live("/staff"))
+    page.locator(".request-card").first.get_by_role("button", name=re.compile("^Goedkeuren")).click()
+    expect(page.locator(".flash-ok")).to_contain_text(reference)
+
+    # The calendar shows the loan, a week and a month at a time.
+    visit(page, live("/staff/kalender?vanaf=2030-03-04"), "12-calendar-week")
+    expect(page.locator(".planning")).to_contain_text(reference)
+    page.get_by_role("link", name="Maand").click()
+    expect(page.locator(".planning caption")).to_contain_text("maart 2030")
+    check_accessibility(page, "calendar month")
+    screenshot(page, "13-calendar-month")
+
+    # Hand over with the checklist; later it is overdue (red), then it comes back.
+    visit(page, live("/staff/uitlenen"), "14-hand-over")
+    card = page.locator(f".request-card:has-text('{reference}')")
+    card.get_by_label("Wagen met trekhaak").check()
+    card.get_by_role("button", name=re.compile("^Meegegeven")).click()
+    expect(page.locator(".flash-ok")).to_contain_text("is meegegeven")
+    clock.set_clock(datetime(2030, 3, 7, 9, 0, tzinfo=clock.BRUSSELS))
+    page.reload()
+    late = page.locator(".request-card.overdue")
+    expect(late).to_contain_text("Te laat")
+    check_accessibility(page, "return with an overdue loan")
+    screenshot(page, "15-return-overdue")
+    late.get_by_label("In welke staat kwam het terug?").fill("Proper, alles aanwezig")
+    late.get_by_role("button", name=re.compile("^Teruggebracht")).click()
+    expect(page.locator(".flash-ok")).to_contain_text("is teruggebracht")
+
+    # Statistics: charts and a CSV export.
+    visit(page, live("/staff/statistiek?jaar=2030"), "16-statistics")
+    expect(page.locator(".bigfigure").first).to_have_text("1")
+    expect(page.locator("body")).to_contain_text("Buurtcentrum Dampoort")
+    csv = page.request.get(live("/staff/statistiek.csv?jaar=2030"))
+    assert csv.ok and "loans_per_asset;Caravan doorgeefbazaar;1" in csv.text()

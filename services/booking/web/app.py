@@ -10,7 +10,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from services.booking.config import load_policy
-from services.booking.web import i18n, public, staff
+from services.booking.web import i18n, public, staff, staff_loans, staff_stats
 from services.booking.web.limits import limiter
 from shared.config import Settings, load_settings
 from shared.db import Database
@@ -50,7 +50,8 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
     Babel(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     app.register_blueprint(public.blp)
-    app.register_blueprint(staff.blp)
+    app.register_blueprint(staff.blp)  # with the routes of staff_loans and staff_stats
+    _ = (staff_loans, staff_stats)
     _register_errors(app)
     return app
 

@@ -32,6 +32,7 @@ FIELD_ORDER = (
     "quantity",
     "purpose",
     "consent",
+    "consent_by",
 )
 
 
@@ -90,7 +91,9 @@ def borrows_provider(question: Question, form: Mapping[str, str]) -> bool:
     return question.provider is not None and form.get(question.name) == "borrow"
 
 
-def build_request_data(asset: InvAsset, questions: list[Question], form: Mapping[str, str]) -> dict[str, Any]:
+def build_request_data(
+    asset: InvAsset, questions: list[Question], form: Mapping[str, str], on_behalf: bool = False
+) -> dict[str, Any]:
     """The API's input body from the form's fields (strings as typed; the schema and the domain judge them)."""
     answers: dict[str, Any] = {}
     extra_items: list[dict[str, Any]] = []
@@ -106,7 +109,10 @@ def build_request_data(asset: InvAsset, questions: list[Question], form: Mapping
             continue  # the item that provides it answers the requirement
         answers[question.requirement.code] = _answer(question, form)
     quantity_text = form.get("quantity", "1").strip() or "1"
+    consent_by = form.get("consent_by")
+    proxy = {"proxy": {"consent": consent_by} if consent_by in ("desk", "phone") else None} if on_behalf else {}
     return {
+        **proxy,
         "initiative": form.get("initiative", "").strip(),
         "contact": {
             "name": form.get("contact_name", "").strip(),

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_percent
 from flask import Flask, request
 from flask_babel import get_locale
 
@@ -59,6 +60,10 @@ def localise_detail(detail: str) -> str:
     return detail
 
 
+def percent(share: float) -> str:
+    return format_percent(share, format="#,##0.0 %", locale=BABEL_LOCALES[lang()])
+
+
 def parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
@@ -71,6 +76,9 @@ def init_app(app: Flask) -> None:
         month_name=month_name,
         localise=localise_detail,
         iso=parse_iso,
+    )
+    app.jinja_env.globals.update(
+        percent=percent,
     )
 
     @app.context_processor

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from services.booking.config import BookingPolicy
 from services.booking.domain import decisions, idempotency, links, queries
 from services.booking.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, LinkNotFound
-from services.booking.domain.lifecycle import REQUESTER, can
+from services.booking.domain.lifecycle import REQUESTER, Actor, can
 from services.booking.domain.requests import create_request
 from services.booking.models import AuditEntry, BookingRequest, InvLocation
 from services.booking.web import catalogue, forms
@@ -112,7 +112,9 @@ def asset_page(code: str) -> str:
     )
 
 
-def _render_form(asset: Any, form: dict[str, str], errors: forms.FormErrors, status: int = 200) -> tuple[str, int]:
+def _render_form(
+    asset: Any, form: dict[str, str], errors: forms.FormErrors, status: int = 200, staff_mode: bool = False
+) -> tuple[str, int]:
     db = get_session()
     entry = catalogue.entry(db, asset)
     form.setdefault("idempotency_key", str(uuid.uuid4()))
@@ -125,7 +127,10 @@ def _render_form(asset: Any, form: dict[str, str], errors: forms.FormErrors, sta
             form=form,
             errors=errors,
             drivers=forms.DRIVER_CHOICES,
-            earliest=_earliest_pickup(asset),
+            earliest=None if staff_mode else _earliest_pickup(asset),
+            staff_mode=staff_mode,
+            layout="staff/base.html" if staff_mode else "base.html",
+            action=f"/staff/balie/{asset.code}" if staff_mode else f"/lenen/{asset.code}/aanvraag",
         ),
         status,
     )
@@ -145,46 +150,55 @@ def request_form(code: str) -> tuple[str, int]:
 @blp.post("/lenen/<code>/aanvraag")
 @limiter.limit(public_form_limit, methods=["POST"])
 def submit_request(code: str) -> Response | tuple[str, int]:
+    asset = catalogue.find_public_asset(get_session(), code) or abort(404)
+    return handle_submission(asset, REQUESTER)
+
+
+def handle_submission(asset: Any, actor: Actor) -> Response | tuple[str, int]:
+    """Check the form with the API's schema and the domain, then create the request once per idempotency key."""
     db = get_session()
-    asset = catalogue.find_public_asset(db, code) or abort(404)
+    staff_mode = actor.kind == "staff"
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
     errors = forms.FormErrors()
     if form.get("consent") != "yes":
-        errors.add("consent", _("Lees de privacyverklaring en vink aan dat je akkoord gaat."))
-    data = forms.build_request_data(asset, forms.questions_for(db, asset), form)
+        if staff_mode:
+            errors.add("consent", _("Leg de privacyverklaring uit en vink dat hier aan."))
+        else:
+            errors.add("consent", _("Lees de privacyverklaring en vink aan dat je akkoord gaat."))
+    data = forms.build_request_data(asset, forms.questions_for(db, asset), form, staff_mode)
     loaded = forms.load_with_schema(data, errors)
     if loaded is not None and errors:
-        _dry_run(db, loaded, errors)  # consent missing: still tell every other problem now, not on the next try
+        _dry_run(db, loaded, actor, errors)  # consent missing: still tell every other problem now
     if errors or loaded is None:
-        return _render_form(asset, form, errors, 422)
+        return _render_form(asset, form, errors, 422, staff_mode)
     try:
         key = idempotency.check_key(form.get("idempotency_key") or str(uuid.uuid4()))
         replay = _claim(db, key, idempotency.body_hash(data))
     except IdempotencyKeyReused:
         form["idempotency_key"] = str(uuid.uuid4())
         errors.add(None, _("Deze aanvraag was al verstuurd. Kijk je gegevens na en verstuur opnieuw."))
-        return _render_form(asset, form, errors, 422)
+        return _render_form(asset, form, errors, 422, staff_mode)
     if replay is not None:
         return _confirm(_replayed_token(db, replay))
     try:
-        created = create_request(db, loaded, REQUESTER, _policy().status_link_days)
+        created = create_request(db, loaded, actor, _policy().status_link_days)
         idempotency.complete(db, key, 201, {"reference": created.request.reference}, created.request.id)
         db.commit()
     except InvalidInput as error:
         _release(key)
         forms.add_domain_errors(errors, error.extra.get("errors") or [{"field": "", "detail": error.detail}])
-        return _render_form(asset, form, errors, 422)
+        return _render_form(asset, form, errors, 422, staff_mode)
     except BaseException:
         _release(key)
         raise
     return _confirm(created.token)
 
 
-def _dry_run(db: Any, loaded: dict[str, Any], errors: forms.FormErrors) -> None:
+def _dry_run(db: Any, loaded: dict[str, Any], actor: Actor, errors: forms.FormErrors) -> None:
     """Let the domain judge the request inside a savepoint that is always rolled back (nothing is kept)."""
     savepoint = db.begin_nested()
     try:
-        create_request(db, loaded, REQUESTER, _policy().status_link_days)
+        create_request(db, loaded, actor, _policy().status_link_days)
     except InvalidInput as error:
         forms.add_domain_errors(errors, error.extra.get("errors") or [])
     finally:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
@@ -93,7 +93,7 @@ def requirement_labels(db: Any) -> dict[str, str]:
     return {r.code: in_language(r.label_nl, r.label_en) for r in db.scalars(sa.select(InvRequirement))}
 
 
-def _act(request_id: int, command: Callable[..., Any], *args: Any) -> Response:
+def _act(request_id: int, command: Callable[..., Any], *args: Any, to: str = "staff.dashboard") -> Response:
     db = get_session()
     try:
         booking = decisions.get_request(db, request_id, for_update=True)
@@ -102,14 +102,18 @@ def _act(request_id: int, command: Callable[..., Any], *args: Any) -> Response:
     except DomainError as error:
         db.rollback()
         flash(_explain(error), "error")
-        return redirect(url_for("staff.dashboard") + f"#aanvraag-{request_id}", code=303)
+        return redirect(url_for(to) + f"#aanvraag-{request_id}", code=303)
     flash(_done(command, booking), "ok")
-    return redirect(url_for("staff.dashboard"), code=303)
+    return redirect(url_for(to), code=303)
 
 
 def _done(command: Callable[..., Any], booking: BookingRequest) -> str:
     if command is decisions.approve:
         return _("Aanvraag %(ref)s is goedgekeurd.", ref=booking.reference)
+    if command is decisions.pick_up:
+        return _("%(ref)s is meegegeven.", ref=booking.reference)
+    if command is decisions.take_back:
+        return _("%(ref)s is teruggebracht.", ref=booking.reference)
     return _("Aanvraag %(ref)s is geweigerd.", ref=booking.reference)
 
 
@@ -146,3 +150,33 @@ def approve(request_id: int) -> Response:
 @blp.post("/aanvragen/<int:request_id>/weigeren")
 def reject(request_id: int) -> Response:
     return _act(request_id, decisions.reject, request.form.get("reason", "").strip() or None)
+
+
+@blp.get("/balie")
+def walk_in_choose() -> str:
+    """A resident at the desk or on the phone: first choose what they want to borrow."""
+    db = get_session()
+    assets = db.scalars(sa.select(InvAsset).where(InvAsset.status == "active").order_by(InvAsset.name_nl)).all()
+    return render_template("staff/walk_in.html", assets=assets)
+
+
+def _staff_asset(code: str) -> InvAsset:
+    asset = get_session().scalar(sa.select(InvAsset).where(InvAsset.code == code, InvAsset.status == "active"))
+    if asset is None:
+        abort(404)
+    return asset
+
+
+@blp.get("/balie/<code>")
+def walk_in_form(code: str) -> tuple[str, int]:
+    from services.booking.web.forms import FormErrors
+    from services.booking.web.public import _render_form
+
+    return _render_form(_staff_asset(code), {"quantity": "1", "language": "nl"}, FormErrors(), staff_mode=True)
+
+
+@blp.post("/balie/<code>")
+def walk_in_submit(code: str) -> Response | tuple[str, int]:
+    from services.booking.web.public import handle_submission
+
+    return handle_submission(_staff_asset(code), staff_actor(_principal()))

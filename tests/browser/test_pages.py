@@ -6,7 +6,7 @@ import re
 import shutil
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.booking_fixtures import InventoryFeed
 from tests.browser.conftest import ROOT, Live, check_accessibility, screenshot, visit
@@ -239,3 +239,51 @@ def test_desk_request_calendar_hand_over_return_statistics(page: Page, live: Liv
     expect(page.locator("body")).to_contain_text("Buurtcentrum Dampoort")
     csv = page.request.get(live("/staff/statistiek.csv?jaar=2030"))
     assert csv.ok and "loans_per_asset;Caravan doorgeefbazaar;1" in csv.text()
+
+
+def test_manage_assets_and_maintenance(page: Page, live: Live, demo: InventoryFeed) -> None:
+    log_in(page, live, "beheer@uitleen.demo")
+    visit(page, live("/inventory/beheer"), "17-manage-assets")
+    page.get_by_role("link", name="Caravan doorgeefbazaar").click()
+    check_accessibility(page, "manage one asset")
+    page.get_by_label("Aantal stuks").fill("twee")
+    page.get_by_role("button", name="Bewaren").click()
+    expect(page.get_by_role("alert")).to_contain_text("Geef een geheel getal.")
+    page.get_by_label("Aantal stuks").fill("1")
+    page.get_by_label("Uren om na te kijken na elke uitlening").fill("12")
+    page.get_by_role("button", name="Bewaren").click()
+    expect(page.locator(".flash-ok")).to_have_text("Bewaard.")
+
+    section = page.locator("#onderhoud")
+    section.locator("#starts_date").fill("2030-03-20")
+    section.locator("#starts_time").fill("09:00")
+    section.locator("#ends_date").fill("2030-03-22")
+    section.locator("#ends_time").fill("17:00")
+    section.get_by_label("Reden").fill("Nieuwe banden")
+    section.get_by_role("button", name="Onderhoud toevoegen").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Onderhoud toegevoegd")
+    screenshot(page, "18-manage-asset")
+
+    demo.relay()  # the relay carries inventory's events to booking's copy
+    page.goto(live("/staff/kalender?vanaf=2030-03-20"))
+    expect(page.locator(".planning")).to_contain_text("Onderhoud: Nieuwe banden")
+    page.goto(live(f"/lenen/{CARAVAN}"))
+    expect(page.locator("td.day-taken").first).to_contain_text("20")
+
+
+def test_the_request_works_without_javascript(browser: Browser, live: Live, demo: InventoryFeed) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    try:
+        page.goto(live(f"/lenen/{CARAVAN}/aanvraag"))
+        fill_caravan(page, "Buurtfeest zonder script", ("2030-03-09", "10:30"), ("2030-03-11", "10:00"))
+        page.get_by_label("E-mailadres").fill("")
+        submit(page)
+        expect(page.locator("#email-fout")).to_contain_text("Geef een e-mailadres of een telefoonnummer")
+        page.get_by_label("Telefoonnummer").fill("09 266 00 02")
+        page.get_by_label("Ik ga akkoord met de").check()
+        submit(page)
+        expect(page.locator("h1")).to_have_text("Bedankt! We hebben je aanvraag ontvangen.")
+        screenshot(page, "19-confirmation-phone-no-js")
+    finally:
+        context.close()

@@ -14,7 +14,9 @@ from werkzeug.wrappers import Response
 
 from services.inventory.api.auth import limiter
 from services.inventory.domain import staff
+from services.inventory.web import beheer
 from shared.auth import clear_session_cookie, current_principal, set_session_cookie
+from shared.clock import to_local
 from shared.db import get_session
 from shared.errors import Unauthorized
 from shared.ratelimit import client_address, failed_login
@@ -119,6 +121,8 @@ def init_pages(app: Flask) -> None:
     app.config["SESSION_COOKIE_NAME"] = "uitleen_pages"
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     app.register_blueprint(blp)
+    app.register_blueprint(beheer.blp)
+    app.jinja_env.filters["brussels"] = lambda instant: to_local(instant).strftime("%d-%m-%Y %H:%M")
 
     @app.errorhandler(429)
     def _too_many(error: Exception) -> Any:

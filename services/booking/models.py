@@ -153,7 +153,6 @@ class BookingRequest(Base):
     pickup_checks: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
     return_condition: Mapped[str | None] = mapped_column(sa.Text, default=None)
     damage: Mapped[str | None] = mapped_column(sa.Text, default=None)
-    maintenance_hit: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)

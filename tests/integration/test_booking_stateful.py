@@ -29,6 +29,7 @@ from hypothesis.stateful import (
 
 from services.booking.domain import decisions, scans
 from services.booking.domain.errors import BookingConflict, InvalidTransition, RequirementNotMet
+from services.booking.domain.inventory_copy import loans_hit_by
 from services.booking.domain.lifecycle import REQUESTER, staff_actor
 from services.booking.domain.requests import create_request
 from services.booking.handlers import EVENT_HANDLERS
@@ -334,19 +335,17 @@ class BookingMachine(RuleBasedStateMachine):
             )
             for window in live:
                 hits = session.execute(
-                    sa.select(Allocation.id, BookingRequest.maintenance_hit)
-                    .join(BookingRequest, BookingRequest.id == Allocation.request_id)
-                    .where(
+                    sa.select(Allocation.id, Allocation.request_id).where(
                         Allocation.asset_id == window.asset_id,
                         Allocation.active.is_(True),
                         Allocation.blocked_from < window.ends_at,
                         window.starts_at < Allocation.blocked_until,
                     )
                 )
-                for allocation_id, flagged in hits:
-                    # only a loan approved before the window arrived may overlap it, and it is flagged to staff
+                for allocation_id, request_id in hits:
+                    # only a loan approved before the window arrived may overlap it, and staff are shown it
                     assert allocation_id in self.allocations_when_window_added[window.id]
-                    assert flagged
+                    assert request_id in loans_hit_by(session, window)
 
     @invariant()
     def lifecycle_and_audit_agree(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.booking.domain.events import request_snapshot
+from services.booking.domain.queries import maintenance_hits
 from services.booking.models import BookingRequest
 from shared import clock
 
@@ -18,5 +19,5 @@ def request_view(session: Session, request: BookingRequest) -> dict[str, Any]:
     view["purpose"] = request.purpose
     view["created_at"] = request.created_at.isoformat()
     view["age_hours"] = round((clock.now() - request.created_at).total_seconds() / 3600, 1)
-    view["maintenance_hit"] = request.maintenance_hit
+    view["maintenance_hit"] = bool(maintenance_hits(session, request))
     return view

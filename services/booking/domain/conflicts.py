@@ -174,12 +174,14 @@ def allocate(
         )
         for w in wanted
     ]
-    session.add_all(rows)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.add_all(rows)
     except IntegrityError as error:
-        # Only reachable by a writer that skipped the lock: the exclusion constraint is the backstop.
-        raise BookingConflict("The asset was booked at the same moment by someone else.", []) from error
+        # Only reachable by a writer that skipped the lock: the exclusion constraint is the backstop. The
+        # savepoint keeps the transaction usable, so the 409 can still name the booking that won.
+        named = [c for w in wanted for c in find_conflicts(session, w, exclude)]
+        raise BookingConflict("The asset was booked at the same moment by someone else.", named) from error
     return rows
 
 

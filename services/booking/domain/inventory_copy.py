@@ -81,6 +81,9 @@ def _asset(session: Session, envelope: Envelope) -> None:
 
 def _maintenance_added(session: Session, envelope: Envelope) -> None:
     payload = envelope.payload
+    # The asset row is the allocation lock: an approval running now either committed before (its loan is
+    # reported as hit below) or waits and then sees this window (and refuses).
+    session.get(InvAsset, payload["asset_id"], with_for_update=True)
     window = session.get(InvMaintenanceWindow, payload["id"])
     if window is not None:
         return  # redelivery, or a late 'added' after 'removed' (tombstone)
@@ -94,7 +97,8 @@ def _maintenance_added(session: Session, envelope: Envelope) -> None:
     )
     session.add(window)
     session.flush()
-    flag_loans_hit_by(session, window)
+    for request_id in loans_hit_by(session, window):
+        log.warning("maintenance_hits_loan", request_id=request_id, window_id=window.id)
 
 
 def _maintenance_removed(session: Session, envelope: Envelope) -> None:
@@ -115,13 +119,14 @@ def _maintenance_removed(session: Session, envelope: Envelope) -> None:
     session.flush()
 
 
-def flag_loans_hit_by(session: Session, window: InvMaintenanceWindow) -> list[int]:
-    """A window over approved loans is recorded anyway (the asset really is away); the loans are flagged.
+def loans_hit_by(session: Session, window: InvMaintenanceWindow) -> list[int]:
+    """Ids of the requests whose active allocations the window overlaps (read-only).
 
-    Returns the ids of the flagged requests.
+    The hit is derived, never stored: storing it would make this handler lock request rows while it holds the
+    asset lock, the opposite order of an approval, and so risk a deadlock.
     """
     query = (
-        sa.select(BookingRequest)
+        sa.select(BookingRequest.id)
         .join(Allocation, Allocation.request_id == BookingRequest.id)
         .where(
             Allocation.asset_id == window.asset_id,
@@ -131,12 +136,7 @@ def flag_loans_hit_by(session: Session, window: InvMaintenanceWindow) -> list[in
             BookingRequest.status.in_(ALLOCATING_STATUSES),
         )
     )
-    hit = list(session.scalars(query).unique())
-    for request in hit:
-        request.maintenance_hit = True
-        log.warning("maintenance_hits_loan", request_id=request.id, window_id=window.id)
-    session.flush()
-    return [r.id for r in hit]
+    return sorted(set(session.scalars(query)))
 
 
 HANDLERS: dict[str, Callable[[Session, Envelope], None]] = {

@@ -131,6 +131,7 @@ def competition(session: Session, request: BookingRequest) -> dict[str, Any]:
         "competing_requests": pending,
         "maintenance": maintenance,
         "unmet_requirements": unmet_requirements(request),
+        "maintenance_hits": maintenance_hits(session, request),
     }
 
 
@@ -253,3 +254,28 @@ def maintenance_for(session: Session, asset_id: int) -> list[InvMaintenanceWindo
             )
         )
     )
+
+
+def maintenance_hits(session: Session, request: BookingRequest) -> list[dict[str, Any]]:
+    """Maintenance windows overlapping the request's active allocations: they arrived after the approval
+    (an approval never overlaps a known window), and staff must sort them out with the borrower."""
+    query = (
+        sa.select(InvMaintenanceWindow)
+        .join(Allocation, Allocation.asset_id == InvMaintenanceWindow.asset_id)
+        .where(
+            Allocation.request_id == request.id,
+            Allocation.active.is_(True),
+            InvMaintenanceWindow.removed_at.is_(None),
+            InvMaintenanceWindow.starts_at < Allocation.blocked_until,
+            Allocation.blocked_from < InvMaintenanceWindow.ends_at,
+        )
+    )
+    return [
+        {
+            "asset_id": w.asset_id,
+            "starts_at": w.starts_at.isoformat(),
+            "ends_at": w.ends_at.isoformat(),
+            "reason": w.reason,
+        }
+        for w in session.scalars(query)
+    ]

@@ -124,7 +124,6 @@ def upgrade() -> None:
         sa.Column("pickup_checks", sa.JSON(), nullable=True),
         sa.Column("return_condition", sa.Text(), nullable=True),
         sa.Column("damage", sa.Text(), nullable=True),
-        sa.Column("maintenance_hit", sa.Boolean(), nullable=False),
         sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),

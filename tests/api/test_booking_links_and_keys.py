@@ -1,0 +1,147 @@
+"""The private status link and the Idempotency-Key on creation."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from services.booking.models import BookingRequest, IdempotencyKey
+from shared import clock
+from tests.booking_fixtures import at, request_body
+
+
+def _submit(client, asset, **kwargs):
+    response = client.post("/requests", json=request_body(asset, at(2, 10), at(3, 10)), **kwargs)
+    assert response.status_code == 201, response.json
+    return response
+
+
+def test_the_link_shows_status_and_history_and_opening_it_changes_nothing(feed, booking_client):
+    asset = feed.asset(feed.location())
+    url = _submit(booking_client, asset).json["status_url"]
+    token = url.rsplit("/", 1)[1]
+    assert len(token) >= 43  # 32 random bytes, url-safe base64
+    for _ in range(3):
+        page = booking_client.get(url)
+        assert page.status_code == 200
+    assert page.json["status"] == "requested"
+    assert [h["action"] for h in page.json["history"]] == ["submit"]
+
+
+def test_the_token_is_stored_only_as_a_hash(feed, booking_client, booking_db):
+    asset = feed.asset(feed.location())
+    token = _submit(booking_client, asset).json["status_url"].rsplit("/", 1)[1]
+    with booking_db.transaction() as session:
+        dump = repr([tuple(row) for row in session.execute(sa.text("SELECT * FROM status_links"))])
+    assert token not in dump
+
+
+def test_forged_expired_and_revoked_links_are_the_same_404(feed, booking_client, staff_client_for):
+    location = feed.location()
+    asset = feed.asset(location)
+    created = _submit(booking_client, asset).json
+    forged = booking_client.get("/status/" + "A" * 43)
+    assert forged.status_code == 404
+
+    new = staff_client_for([location]).post(f"/requests/{created['request_id']}/status-link")
+    assert new.status_code == 201
+    revoked = booking_client.get(created["status_url"])
+    assert revoked.status_code == 404
+    assert booking_client.get(new.json["status_url"]).status_code == 200
+
+    clock.set_clock(clock.now() + timedelta(days=181))
+    expired = booking_client.get(new.json["status_url"])
+    assert expired.status_code == 404
+    for response in (revoked, expired):
+        assert response.json["detail"] == forged.json["detail"]
+        assert response.json.keys() == forged.json.keys()
+
+
+def test_requester_withdraws_and_corrects_contact_through_the_link(feed, booking_client):
+    asset = feed.asset(feed.location())
+    url = _submit(booking_client, asset).json["status_url"]
+    changed = booking_client.patch(f"{url}/contact", json={"phone": "0470 12 34 56", "email": None})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["contact"]["phone"] == "0470 12 34 56"
+    assert booking_client.patch(f"{url}/contact", json={"phone": None}).status_code == 422
+    withdrawn = booking_client.post(f"{url}/withdraw", json={})
+    assert withdrawn.json["status"] == "withdrawn"
+    again = booking_client.post(f"{url}/withdraw", json={})
+    assert again.status_code == 409
+    assert again.json["current_status"] == "withdrawn"
+    assert "withdrawn" in again.json["detail"]
+
+
+def test_same_key_same_body_gives_the_first_answer_once(feed, booking_client, booking_db):
+    asset = feed.asset(feed.location())
+    first = _submit(booking_client, asset, headers={"Idempotency-Key": "k-1"})
+    second = _submit(booking_client, asset, headers={"Idempotency-Key": "k-1"})
+    assert second.json["request_id"] == first.json["request_id"]
+    assert second.json["reference"] == first.json["reference"]
+    assert booking_client.get(second.json["status_url"]).status_code == 200
+    with booking_db.transaction() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(BookingRequest)) == 1
+
+
+def test_same_key_other_body_is_422(feed, booking_client):
+    asset = feed.asset(feed.location())
+    _submit(booking_client, asset, headers={"Idempotency-Key": "k-2"})
+    other = request_body(asset, at(2, 10), at(4, 10))
+    response = booking_client.post("/requests", json=other, headers={"Idempotency-Key": "k-2"})
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_retry_while_the_first_still_runs_is_409(feed, booking_client, booking_db):
+    from services.booking.domain.idempotency import body_hash
+
+    asset = feed.asset(feed.location())
+    body = request_body(asset, at(2, 10), at(3, 10))
+    with booking_db.transaction() as session:  # the first attempt holds the key, not finished yet
+        session.add(IdempotencyKey(key="k-3", body_hash=body_hash(body), status="in_progress", created_at=clock.now()))
+    response = booking_client.post("/requests", json=body, headers={"Idempotency-Key": "k-3"})
+    assert response.status_code == 409
+    assert response.json["type"].endswith("/idempotency-in-progress")
+
+
+def test_a_failed_first_attempt_lets_the_retry_run(feed, booking_client):
+    asset = feed.asset(feed.location())
+    bad = request_body(asset, at(3, 10), at(2, 10))
+    assert booking_client.post("/requests", json=bad, headers={"Idempotency-Key": "k-4"}).status_code == 422
+    assert booking_client.post("/requests", json=bad, headers={"Idempotency-Key": "k-4"}).status_code == 422
+
+
+def test_parallel_double_submits_create_one_request(feed, booking_app, booking_db):
+    asset = feed.asset(feed.location())
+    body = request_body(asset, at(2, 10), at(3, 10))
+    barrier = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def submit() -> None:
+        client = booking_app.test_client()
+        barrier.wait()
+        statuses.append(client.post("/requests", json=body, headers={"Idempotency-Key": "dbl"}).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(statuses) <= {201, 409} and 201 in statuses
+    with booking_db.transaction() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(BookingRequest)) == 1
+
+
+def test_keys_are_kept_a_day_at_least(booking_db, fixed_clock):
+    from services.booking.domain.idempotency import purge_old_keys
+
+    with booking_db.transaction() as session:
+        session.add(IdempotencyKey(key="old", body_hash="x", status="completed", created_at=clock.now()))
+    clock.set_clock(clock.now() + timedelta(hours=23))
+    with booking_db.transaction() as session:
+        assert purge_old_keys(session, keep_hours=1) == 0
+    clock.set_clock(clock.now() + timedelta(hours=2))
+    with booking_db.transaction() as session:
+        assert purge_old_keys(session, keep_hours=1) == 1

@@ -1,0 +1,96 @@
+"""The periodic scans, called directly with the clock set: expiry, no-show, overdue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from services.booking.domain import scans
+from services.booking.models import Allocation, BookingRequest, OutboxEvent
+from shared import clock
+from tests.booking_fixtures import at, request_body
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def setup(feed, booking_client, staff_client_for):
+    location = feed.location()
+    asset = feed.asset(location)
+    return asset, booking_client, staff_client_for([location])
+
+
+def submit(client, asset, pickup, ret):
+    response = client.post("/requests", json=request_body(asset, pickup, ret))
+    assert response.status_code == 201, response.json
+    return response.json["request_id"]
+
+
+def _status(booking_db, request_id):
+    with booking_db.transaction() as session:
+        return session.get(BookingRequest, request_id).status
+
+
+def _events(booking_db, event_type):
+    with booking_db.transaction() as session:
+        return list(session.scalars(sa.select(OutboxEvent).where(OutboxEvent.type == event_type)))
+
+
+def test_undecided_requests_expire_after_the_configured_time(setup, booking_db):
+    asset, public, _ = setup
+    request_id = submit(public, asset, at(5, 10), at(5, 15))
+    with booking_db.transaction() as session:
+        assert scans.expire_stale_requests(session, clock.now() + timedelta(hours=71), 72) == []
+    with booking_db.transaction() as session:
+        assert scans.expire_stale_requests(session, clock.now() + timedelta(hours=72), 72) == [request_id]
+    with booking_db.transaction() as session:  # running twice changes nothing
+        assert scans.expire_stale_requests(session, clock.now() + timedelta(hours=73), 72) == []
+    assert _status(booking_db, request_id) == "expired"
+    [event] = _events(booking_db, "booking.request.expired")
+    assert event.payload["actor"] == {"kind": "system", "staff_id": None}
+    assert event.payload["contact"]["email"] == "an@example.org"
+
+
+def test_a_request_whose_pickup_time_passed_expires_too(setup, booking_db):
+    asset, public, _ = setup
+    request_id = submit(public, asset, at(1, 10), at(1, 15))
+    with booking_db.transaction() as session:
+        assert scans.expire_stale_requests(session, clock.now() + timedelta(days=2), 500) == [request_id]
+
+
+def test_no_show_releases_the_asset(setup, booking_db):
+    asset, public, staff = setup
+    request_id = submit(public, asset, at(1, 10), at(1, 15))
+    staff.post(f"/requests/{request_id}/approve", json={})
+    pickup = clock.now() + timedelta(days=1, hours=2)
+    with booking_db.transaction() as session:
+        assert scans.release_no_shows(session, pickup + timedelta(hours=23), 24) == []
+    with booking_db.transaction() as session:
+        assert scans.release_no_shows(session, pickup + timedelta(hours=24), 24) == [request_id]
+    assert _status(booking_db, request_id) == "no_show"
+    with booking_db.transaction() as session:
+        assert not session.scalar(sa.select(Allocation.active).where(Allocation.request_id == request_id))
+    # the slot is free again
+    again = submit(public, asset, at(1, 10), at(1, 15))
+    assert staff.post(f"/requests/{again}/approve", json={}).status_code == 200
+
+
+def test_overdue_once_then_returned(setup, booking_db):
+    asset, public, staff = setup
+    request_id = submit(public, asset, at(1, 10), at(1, 15))
+    staff.post(f"/requests/{request_id}/approve", json={})
+    staff.post(f"/requests/{request_id}/pick-up", json={})
+    due = clock.now() + timedelta(days=1, hours=7)
+    with booking_db.transaction() as session:
+        assert scans.mark_overdue(session, due - timedelta(minutes=1)) == []
+    with booking_db.transaction() as session:
+        assert scans.mark_overdue(session, due) == [request_id]
+    with booking_db.transaction() as session:
+        assert scans.mark_overdue(session, due + timedelta(hours=5)) == []
+    assert len(_events(booking_db, "booking.request.overdue")) == 1
+    clock.set_clock(due + timedelta(hours=6))
+    returned = staff.post(f"/requests/{request_id}/return", json={"damage": "kras op de deur"})
+    assert returned.json["status"] == "returned"
+    assert returned.json["actual_return_at"] is not None

@@ -157,3 +157,93 @@ def test_the_login_form_sets_the_staff_cookie(environ: dict[str, str], databases
     assert "uitleen_staff=" in right.headers["Set-Cookie"]
     elsewhere = client.post("/login", data={**form, "password": "uitleen-demo", "next": "//evil.example"})
     assert elsewhere.headers["Location"] == "/staff"
+
+
+def staff_pages(environ: dict[str, str], database: Database, location_ids: list[int]) -> FlaskClient:
+    from shared.auth import SESSION_COOKIE
+    from tests.booking_fixtures import staff_cookie
+
+    client = pages_app(environ, database).test_client()
+    client.set_cookie(SESSION_COOKIE, staff_cookie(location_ids))
+    return client
+
+
+def submitted(pages: FlaskClient) -> str:
+    """Submit the caravan request; returns the status page's path."""
+    form = caravan_form(pages.get(FORM).get_data(as_text=True))
+    assert pages.post(FORM, data=form).status_code == 303
+    page = pages.get("/aanvraag/ontvangen").get_data(as_text=True)
+    match = re.search(r'id="status-link">https?://[^/]+(/status/[^<]+)<', page)
+    assert match
+    return match.group(1)
+
+
+def caravan_location(database: Database) -> int:
+    from services.booking.models import InvAsset
+
+    with database.session_factory() as session:
+        return int(session.scalar(sa.select(InvAsset.location_id).where(InvAsset.code == "caravan-doorgeefbazaar")))
+
+
+def test_the_requester_corrects_contact_details_and_withdraws(pages: FlaskClient) -> None:
+    status = submitted(pages)
+    html = pages.get(status).get_data(as_text=True)
+    token = hidden(html, "csrf_token")
+    refused = pages.post(
+        f"{status}/contact", data={"csrf_token": token, "contact_name": "An", "email": "", "phone": ""}
+    )
+    assert refused.status_code == 422
+    assert "Geef een e-mailadres of een telefoonnummer" in refused.get_data(as_text=True)
+    changed = pages.post(
+        f"{status}/contact", data={"csrf_token": token, "contact_name": "An", "email": "", "phone": "0470 12 34 56"}
+    )
+    assert changed.status_code == 303
+    assert "0470 12 34 56" in pages.get(status).get_data(as_text=True)
+    assert pages.post(f"{status}/intrekken", data={"csrf_token": token, "reason": "regen"}).status_code == 303
+    page = pages.get(status).get_data(as_text=True)
+    assert "Ingetrokken" in page and "Aanvraag intrekken" not in page
+
+
+def test_staff_reject_needs_a_reason_and_only_their_centre_decides(
+    pages: FlaskClient, environ: dict[str, str], databases: dict[str, Database]
+) -> None:
+    submitted(pages)
+    database = databases["booking"]
+    with database.session_factory() as session:
+        request_id = session.scalar(sa.select(BookingRequest.id))
+    elsewhere = staff_pages(environ, database, [999])
+    assert "Er wacht geen enkele aanvraag" in elsewhere.get("/staff").get_data(as_text=True)
+    token = hidden(elsewhere.get("/staff/uitlenen").get_data(as_text=True), "csrf_token")
+    elsewhere.post(f"/staff/aanvragen/{request_id}/goedkeuren", data={"csrf_token": token})
+    assert "buurtcentrum waar je niet werkt" in elsewhere.get("/staff").get_data(as_text=True)
+
+    staff = staff_pages(environ, database, [caravan_location(database)])
+    token = hidden(staff.get("/staff").get_data(as_text=True), "csrf_token")
+    staff.post(f"/staff/aanvragen/{request_id}/weigeren", data={"csrf_token": token, "reason": ""})
+    assert "Geef een reden; de aanvrager leest die." in staff.get("/staff").get_data(as_text=True)
+    staff.post(
+        f"/staff/aanvragen/{request_id}/weigeren", data={"csrf_token": token, "reason": "Caravan in herstelling"}
+    )
+    assert "is geweigerd" in staff.get("/staff").get_data(as_text=True)
+
+
+def test_a_requirement_marked_not_met_blocks_approval(
+    pages: FlaskClient, environ: dict[str, str], databases: dict[str, Database]
+) -> None:
+    submitted(pages)
+    database = databases["booking"]
+    with database.session_factory() as session:
+        booking = session.scalar(sa.select(BookingRequest))
+        assert booking is not None
+        request_id, item_id = booking.id, booking.items[0].id
+    staff = staff_pages(environ, database, [caravan_location(database)])
+    token = hidden(staff.get("/staff").get_data(as_text=True), "csrf_token")
+    url = f"/staff/aanvragen/{request_id}/voorwaarden/{item_id}/trekhaak"
+    assert staff.post(url, data={"csrf_token": token, "verified": "no"}).status_code == 303
+    page = staff.get("/staff").get_data(as_text=True)
+    assert "Niet in orde of niet beantwoord: Wagen met trekhaak." in page
+    staff.post(f"/staff/aanvragen/{request_id}/goedkeuren", data={"csrf_token": token})
+    assert "Niet goedgekeurd: een voorwaarde" in staff.get("/staff").get_data(as_text=True)
+    staff.post(url, data={"csrf_token": token, "verified": "yes"})
+    staff.post(f"/staff/aanvragen/{request_id}/goedkeuren", data={"csrf_token": token})
+    assert "is goedgekeurd" in staff.get("/staff").get_data(as_text=True)

@@ -110,6 +110,8 @@ def _act(request_id: int, command: Callable[..., Any], *args: Any, to: str = "st
 def _done(command: Callable[..., Any], booking: BookingRequest) -> str:
     if command is decisions.approve:
         return _("Aanvraag %(ref)s is goedgekeurd.", ref=booking.reference)
+    if command is decisions.verify_requirement:
+        return _("Voorwaarde bij %(ref)s bewaard.", ref=booking.reference)
     if command is decisions.pick_up:
         return _("%(ref)s is meegegeven.", ref=booking.reference)
     if command is decisions.take_back:
@@ -145,6 +147,13 @@ def _explain(error: DomainError) -> str:
 @blp.post("/aanvragen/<int:request_id>/goedkeuren")
 def approve(request_id: int) -> Response:
     return _act(request_id, decisions.approve)
+
+
+@blp.post("/aanvragen/<int:request_id>/voorwaarden/<int:item_id>/<code>")
+def verify(request_id: int, item_id: int, code: str) -> Response:
+    """Staff saw the requirement met (or found it not met, which blocks approval)."""
+    met = request.form.get("verified") == "yes"
+    return _act(request_id, decisions.verify_requirement, item_id, code, met, None)
 
 
 @blp.post("/aanvragen/<int:request_id>/weigeren")

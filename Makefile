@@ -27,7 +27,7 @@ catalogues: $(STAMP) ## compile the pages' message catalogues (.po -> .mo)
 .PHONY: translations
 translations: $(STAMP) ## extract the pages' texts into messages.pot and update the English catalogue
 	$(VENV)/bin/pybabel extract -F $(PAGES)/babel.cfg -k _l -k ngettext:1,2 -o $(PAGES)/translations/messages.pot $(PAGES)
-	$(VENV)/bin/pybabel update -i $(PAGES)/translations/messages.pot -d $(PAGES)/translations -l en --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i $(PAGES)/translations/messages.pot -d $(PAGES)/translations -l en --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d $(PAGES)/translations
 
 .PHONY: browser

@@ -150,6 +150,10 @@ def test_request_caravan_staff_approves_second_conflicts(page: Page, live: Live,
 
 def test_language_switch(page: Page, live: Live, demo: InventoryFeed) -> None:
     page.goto(live(f"/lenen/{CARAVAN}"))
+    page.keyboard.press("Tab")  # the keyboard's first stop skips to the content
+    expect(page.get_by_role("link", name="Naar de inhoud")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")

@@ -194,7 +194,9 @@ def schema_message(path: str, message: str) -> str:
     if message.startswith("Geen geldig telefoonnummer"):
         return _("Dit is geen geldig telefoonnummer. Bijvoorbeeld: 09 266 00 02 of +32 470 12 34 56")
     if message == "Vul een datum en uur in.":
-        return _("Kies een datum en een uur.")
+        if path == "return_at":
+            return _("Kies de dag en het uur waarop je terugbrengt.")
+        return _("Kies de dag en het uur waarop je ophaalt.")
     return localise_detail(message)
 
 

@@ -87,8 +87,8 @@ def _date_search(db: Any) -> dict[str, Any]:
         return result
     try:
         found = queries.what_can_i_borrow(db, instants["van"], instants["tot"], None, 1)
-    except InvalidInput as error:
-        result["errors"]["tot_datum"] = _("Het terugbrengen moet na het ophalen komen.") if error else ""
+    except InvalidInput:
+        result["errors"]["tot_datum"] = _("Het terugbrengen moet na het ophalen komen.")
         return result
     result["results"] = found
     return result

@@ -60,3 +60,18 @@ def test_openapi_lists_the_booking_api(booking_client):
     for path in ("/requests", "/requests/{request_id}/approve", "/status/{token}", "/availability", "/search"):
         assert path in spec["paths"], path
     assert spec["servers"] == [{"url": "/booking"}]
+
+
+def test_maintenance_makes_a_day_unavailable_and_unknown_assets_are_404(feed, booking_client):
+    from datetime import datetime, timedelta
+
+    from shared import clock
+
+    asset = feed.asset(feed.location(), quantity=2)
+    day2 = datetime.fromisoformat(at(2, 9)).replace(tzinfo=clock.BRUSSELS)
+    feed.maintenance(asset, day2, day2 + timedelta(hours=2))
+    slots = booking_client.get(f"/availability?asset_id={asset}&from={at(1, 0)}&to={at(4, 0)}").json[0]["slots"]
+    assert [s["free"] for s in slots] == [2, 0, 2]
+    missing = booking_client.get(f"/availability?asset_id=999&from={at(1, 0)}&to={at(2, 0)}")
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"].startswith("application/problem+json")

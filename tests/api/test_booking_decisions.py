@@ -173,6 +173,7 @@ def test_staff_see_what_competes_with_a_pending_request(feed, booking_client, st
     assert [r["request_id"] for r in view["competition"]["competing_requests"]] == [rival]
     # the same initiative, typed differently, is recognised: its history is shown
     assert {h["request_id"] for h in view["initiative_history"]} == {booked, rival}
+    assert [c["name"] for c in view["initiative_contacts"]] == ["An Peeters"]
     assert view["age_hours"] == 0
 
 

@@ -58,3 +58,70 @@ def test_submit_approve_pick_up_return(feed, booking_client, staff_client_for, b
         ("approved", "picked_up"),
         ("picked_up", "returned"),
     ]
+
+
+CONTRACT = {
+    "request_id",
+    "reference",
+    "status",
+    "initiative",
+    "contact",
+    "location",
+    "items",
+    "pickup_at",
+    "return_at",
+    "actual_pickup_at",
+    "actual_return_at",
+    "proxy",
+    "reason",
+    "actor",
+}
+
+
+def test_every_event_carries_the_full_snapshot(feed, booking_client, staff_client_for, booking_db):
+    location = feed.location()
+    feed.requirement("nummerplaat", kind="license_plate")
+    asset = feed.asset(location, requirement_codes=["nummerplaat"])
+    staff = staff_client_for([location])
+    body = request_body(asset, at(1, 10), at(2, 16))
+    body["items"][0]["answers"] = {"nummerplaat": "abc 123"}
+    created = booking_client.post("/requests", json=body, headers={"Idempotency-Key": "c1"}).json
+    booking_client.patch(created["status_url"] + "/contact", json={"language": "en"})
+    staff.post(f"/requests/{created['request_id']}/approve", json={})
+    staff.post(f"/requests/{created['request_id']}/reschedule", json={"return_at": at(2, 18)})
+    staff.post(f"/requests/{created['request_id']}/cancel", json={"reason": "storm"})
+    events = _events(booking_db)
+    assert [t.rsplit(".", 1)[1] for t, _ in events] == [
+        "submitted",
+        "contact_changed",
+        "approved",
+        "rescheduled",
+        "cancelled",
+    ]
+    for _, payload in events:
+        assert set(payload) >= CONTRACT
+        assert set(payload["contact"]) == {"name", "email", "phone", "language"}
+        assert set(payload["location"]) == {
+            "id",
+            "name",
+            "street",
+            "postal_code",
+            "city",
+            "phone",
+            "email",
+            "opening_hours",
+        }
+        [item] = payload["items"]
+        assert {"asset_id", "asset_code", "asset_name_nl", "asset_name_en", "category", "quantity"} <= set(item)
+        assert item["requirements"][0] == {
+            "code": "nummerplaat",
+            "label_nl": "nummerplaat",
+            "label_en": "nummerplaat",
+            "kind": "license_plate",
+            "answer": "ABC-123",
+            "verified": None,
+        }
+    assert events[-1][1]["reason"] == "storm"
+    assert events[-1][1]["actor"] == {"kind": "staff", "staff_id": 1}
+    assert events[1][1]["contact"]["language"] == "en" and events[1][1]["actor"]["kind"] == "requester"
+    assert events[3][1]["return_at"] == "2030-03-06T17:00:00+00:00"

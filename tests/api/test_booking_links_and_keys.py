@@ -100,7 +100,9 @@ def test_a_retry_while_the_first_still_runs_is_409(feed, booking_client, booking
     asset = feed.asset(feed.location())
     body = request_body(asset, at(2, 10), at(3, 10))
     with booking_db.transaction() as session:  # the first attempt holds the key, not finished yet
-        session.add(IdempotencyKey(key="k-3", body_hash=body_hash(body), status="in_progress", created_at=clock.now()))
+        session.add(
+            IdempotencyKey(key="public:k-3", body_hash=body_hash(body), status="in_progress", created_at=clock.now())
+        )
     response = booking_client.post("/requests", json=body, headers={"Idempotency-Key": "k-3"})
     assert response.status_code == 409
     assert response.json["type"].endswith("/idempotency-in-progress")
@@ -145,3 +147,18 @@ def test_keys_are_kept_a_day_at_least(booking_db, fixed_clock):
     clock.set_clock(clock.now() + timedelta(hours=2))
     with booking_db.transaction() as session:
         assert purge_old_keys(session, keep_hours=1) == 1
+
+
+def test_keys_are_scoped_to_who_sends_them(feed, booking_client, staff_client_for):
+    location = feed.location()
+    asset = feed.asset(location)
+    staff = staff_client_for([location])
+    body = request_body(asset, at(2, 10), at(3, 10))
+    first = staff.post("/requests", json={**body, "proxy": {"consent": "phone"}}, headers={"Idempotency-Key": "k"})
+    assert first.status_code == 201, first.json
+    # the same key and body from the public is the public's own first use: a new request, not staff's answer
+    public = booking_client.post(
+        "/requests", json={**body, "proxy": {"consent": "phone"}}, headers={"Idempotency-Key": "k"}
+    )
+    assert public.status_code == 201
+    assert public.json["request_id"] != first.json["request_id"]

@@ -94,3 +94,22 @@ def test_overdue_once_then_returned(setup, booking_db):
     returned = staff.post(f"/requests/{request_id}/return", json={"damage": "kras op de deur"})
     assert returned.json["status"] == "returned"
     assert returned.json["actual_return_at"] is not None
+
+
+def test_extending_an_overdue_loan_makes_it_run_again(setup, booking_db):
+    asset, public, staff = setup
+    request_id = submit(public, asset, at(1, 10), at(1, 15))
+    staff.post(f"/requests/{request_id}/approve", json={})
+    staff.post(f"/requests/{request_id}/pick-up", json={})
+    clock.set_clock(clock.now() + timedelta(days=1, hours=8))
+    with booking_db.transaction() as session:
+        assert scans.mark_overdue(session, clock.now()) == [request_id]
+    extended = staff.post(f"/requests/{request_id}/reschedule", json={"return_at": at(2, 12), "reason": "regen"})
+    assert extended.status_code == 200, extended.json
+    assert extended.json["status"] == "picked_up"
+    trail = staff.get(f"/requests/{request_id}/audit").json
+    assert (trail[-1]["from_status"], trail[-1]["to_status"], trail[-1]["action"]) == (
+        "overdue",
+        "picked_up",
+        "reschedule",
+    )

@@ -56,8 +56,10 @@ ALLOWED = {
     ("picked_up", "return"): "returned",
     ("overdue", "return"): "returned",
 }
-# (asset, hours from now to pick-up, loan hours, quantity)
-WISH = st.tuples(st.sampled_from(sorted(ASSETS)), st.integers(1, 24), st.integers(1, 16), st.integers(1, 3))
+# (asset, hours from now to pick-up, loan hours, quantity, also one of the other asset)
+WISH = st.tuples(
+    st.sampled_from(sorted(ASSETS)), st.integers(1, 24), st.integers(1, 16), st.integers(1, 3), st.booleans()
+)
 HOLDING = {"approved", "picked_up", "overdue", "returned"}
 
 
@@ -179,7 +181,7 @@ class BookingMachine(RuleBasedStateMachine):
 
     # --- rules ---------------------------------------------------------------------------------------------
 
-    def _submit(self, asset_id: int, hour: int, hours: int, quantity: int) -> int:
+    def _submit(self, asset_id: int, hour: int, hours: int, quantity: int, both: bool) -> int:
         pickup = self.now + timedelta(hours=hour)
         data = {
             "initiative": f"Initiatief {asset_id}",
@@ -190,6 +192,8 @@ class BookingMachine(RuleBasedStateMachine):
             "items": [{"asset_id": asset_id, "quantity": quantity, "answers": {}}],
             "proxy": None,
         }
+        if both:  # a multi-item request: approved or refused as a whole
+            data["items"].append({"asset_id": 3 - asset_id, "quantity": 1, "answers": {}})
         try:
             with self.db.transaction() as session:
                 request_id = create_request(session, data, REQUESTER, 30).request.id
@@ -200,11 +204,11 @@ class BookingMachine(RuleBasedStateMachine):
         return request_id
 
     @initialize(target=requests, wishes=st.lists(WISH, min_size=2, max_size=8))
-    def first_requests(self, wishes: list[tuple[int, int, int, int]]) -> Any:
+    def first_requests(self, wishes: list[tuple[int, int, int, int, bool]]) -> Any:
         return multiple(*(self._submit(*wish) for wish in wishes))
 
     @rule(target=requests, wish=WISH)
-    def submit(self, wish: tuple[int, int, int, int]) -> int:
+    def submit(self, wish: tuple[int, int, int, int, bool]) -> int:
         return self._submit(*wish)
 
     @rule()

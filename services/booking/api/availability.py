@@ -14,10 +14,10 @@ from services.booking.api.schemas import (
     SearchQuerySchema,
 )
 from services.booking.domain import queries
-from services.booking.domain.errors import RequestNotFound
 from services.booking.models import InvAsset
 from shared.auth import current_principal
 from shared.db import get_session
+from shared.errors import NotFound
 
 blp = Blueprint("availability", __name__, url_prefix="", description="Availability and search")
 
@@ -37,7 +37,7 @@ def availability(query: dict[str, Any]) -> list[dict[str, Any]]:
         select = select.where(InvAsset.location_id == query["location_id"])
     assets = list(session.scalars(select))
     if "asset_id" in query and not assets:
-        raise RequestNotFound(f"There is no asset {query['asset_id']}.")
+        raise NotFound(f"There is no asset {query['asset_id']}.")
     bounds = queries.slot_boundaries(query["starts"], query["ends"], query["slot"])
     return queries.availability(session, assets, bounds)
 

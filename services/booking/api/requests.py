@@ -62,7 +62,9 @@ class Requests(MethodView):
         session = get_session()
         if raw_key is None:
             return self._create(session, data, actor, None), 201
-        key = idempotency.check_key(raw_key)
+        # keys are scoped to who sends them: nobody can replay (and get a link to) another client's request
+        scope = f"staff-{principal.staff_id}" if principal else "public"
+        key = f"{scope}:{idempotency.check_key(raw_key)}"
         replay = idempotency.claim(session, key, idempotency.body_hash(request.get_json(silent=True)))
         if replay is not None:
             return self._replay(session, replay), replay.status
@@ -122,6 +124,7 @@ def get_one(request_id: int) -> dict[str, Any]:
     view = request_view(session, booking)
     view["competition"] = queries.competition(session, booking)
     view["initiative_history"] = queries.initiative_history(session, booking.initiative_id, booking.id)
+    view["initiative_contacts"] = queries.initiative_contacts(session, booking.initiative_id)
     return view
 
 

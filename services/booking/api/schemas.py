@@ -208,7 +208,8 @@ class StaffRequestOutSchema(RequestOutSchema):
     competition = ma.fields.Dict(
         metadata={"description": "Conflicting bookings, competing requests, unmet requirements"}
     )
-    initiative_history = ma.fields.List(ma.fields.Dict())
+    initiative_history = ma.fields.List(ma.fields.Dict(), metadata={"description": "Earlier requests, damage notes"})
+    initiative_contacts = ma.fields.List(ma.fields.Dict(), metadata={"description": "Contact persons seen"})
 
 
 class AuditOutSchema(ma.Schema):

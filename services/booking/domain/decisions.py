@@ -140,9 +140,9 @@ def reschedule(
     request.pickup_at, request.return_at = new_pickup, return_at
     overridden = any(a.buffers_overridden for a in _allocations(session, request))
     conflicts.allocate(session, request, override_buffers=overridden, replace_existing=True)
-    if request.status == "overdue" and return_at > clock.now():
-        request.status = "picked_up"  # extended past now: no longer overdue
-    transition(session, request, "reschedule", actor, reason, {"before": before})
+    # extended past now: an overdue loan is running again
+    target = "picked_up" if request.status == "overdue" and return_at > clock.now() else None
+    transition(session, request, "reschedule", actor, reason, {"before": before}, target=target)
     return request
 
 

@@ -39,11 +39,11 @@ def body_hash(body: Any) -> str:
 
 def check_key(key: str) -> str:
     key = key.strip()
-    if not 1 <= len(key) <= 255 or not key.isprintable():
+    if not 1 <= len(key) <= 200 or not key.isprintable():
         raise InvalidInput(
-            "Idempotency-Key must be 1-255 printable characters.",
+            "Idempotency-Key must be 1-200 printable characters.",
             errors=[
-                {"field": "Idempotency-Key", "pointer": "", "in": "headers", "detail": "1-255 printable characters"}
+                {"field": "Idempotency-Key", "pointer": "", "in": "headers", "detail": "1-200 printable characters"}
             ],
         )
     return key

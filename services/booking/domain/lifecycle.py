@@ -128,12 +128,16 @@ def transition(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     event_extra: dict[str, Any] | None = None,
+    target: str | None = None,
 ) -> None:
-    """Take ``action`` (already checked with ``check_allowed``): status, audit row, event."""
+    """Take ``action`` (already checked with ``check_allowed``): status, audit row, event.
+
+    ``target`` overrides the rule's target (a reschedule that takes an overdue loan back to running).
+    """
     rule = RULES[action]
     before = request.status
-    if rule.target is not None:
-        request.status = rule.target
+    if (target or rule.target) is not None:
+        request.status = target or rule.target or request.status
     request.updated_at = clock.now()
     session.flush()
     record_audit(session, request, action, actor, before, reason, details)

@@ -11,6 +11,13 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+if ! command -v npm >/dev/null; then
+  echo "ensure-browser: installing npm (to fetch axe-core)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
+fi
+
 AXE_VERSION="${AXE_VERSION:-4.11.1}"
 AXE_DIR=.cache/axe-core
 if [ ! -f "$AXE_DIR/package/axe.min.js" ]; then

@@ -247,3 +247,13 @@ def test_a_requirement_marked_not_met_blocks_approval(
     staff.post(url, data={"csrf_token": token, "verified": "yes"})
     staff.post(f"/staff/aanvragen/{request_id}/goedkeuren", data={"csrf_token": token})
     assert "is goedgekeurd" in staff.get("/staff").get_data(as_text=True)
+
+
+def test_the_confirmation_does_not_linger_on_a_shared_computer(pages: FlaskClient) -> None:
+    from datetime import timedelta
+
+    submitted(pages)
+    assert pages.get("/aanvraag/ontvangen").status_code == 200
+    clock.set_clock(NOW + timedelta(minutes=16))
+    later = pages.get("/aanvraag/ontvangen")
+    assert later.status_code == 302 and later.headers["Location"] == "/"

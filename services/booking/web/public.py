@@ -230,15 +230,23 @@ def _release(key: str) -> None:
         idempotency.release_key(cleanup, key)
 
 
+# The confirmation shows the private link for a short while only: on a shared computer (a library, a community
+# centre's desk) the next person must not find the previous requester's link.
+CONFIRMATION_SECONDS = 15 * 60
+
+
 def _confirm(token: str) -> Response:
     session["confirm_token"] = token
+    session["confirm_at"] = clock.now().timestamp()
     return redirect(url_for("public.confirmation"), code=303)
 
 
 @blp.get("/aanvraag/ontvangen")
 def confirmation() -> str:
     token = session.get("confirm_token")
-    if not token:
+    if not token or clock.now().timestamp() - float(session.get("confirm_at", 0)) > CONFIRMATION_SECONDS:
+        session.pop("confirm_token", None)
+        session.pop("confirm_at", None)
         return redirect(url_for("public.home"))  # type: ignore[return-value]
     db = get_session()
     try:

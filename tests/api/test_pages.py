@@ -257,3 +257,24 @@ def test_the_confirmation_does_not_linger_on_a_shared_computer(pages: FlaskClien
     clock.set_clock(NOW + timedelta(minutes=16))
     later = pages.get("/aanvraag/ontvangen")
     assert later.status_code == 302 and later.headers["Location"] == "/"
+
+
+def test_the_give_box_with_the_citys_van_makes_one_request_of_two_items(
+    pages: FlaskClient, databases: dict[str, Database]
+) -> None:
+    url = "/lenen/give-box-mobiel/aanvraag"
+    html = pages.get(url).get_data(as_text=True)
+    assert 'value="borrow"' in html and "Ik leen ook Bestelwagen van de stad" in html
+    form = caravan_form(html, pickup_date="2030-03-08", pickup_time="10:00", return_date="2030-03-08")
+    form.update({"return_time": "16:00", "answer-bestelwagen": "borrow", "extra-rijbewijs-b": ""})
+    del form["answer-trekhaak"], form["answer-extra-nummerplaat"]
+    missing = pages.post(url, data=form)
+    assert missing.status_code == 422
+    assert 'id="extra-rijbewijs-b-fout"' in missing.get_data(as_text=True)  # the van's own question
+    form["extra-rijbewijs-b"] = "B"
+    assert pages.post(url, data=form).status_code == 303
+    with databases["booking"].session_factory() as session:
+        booking = session.scalar(sa.select(BookingRequest))
+        assert booking is not None and len(booking.items) == 2
+        answers = {r.code: r.answer for item in booking.items for r in item.requirements}
+    assert answers == {"bestelwagen": "provided by item", "rijbewijs-b": "B"}

@@ -171,6 +171,9 @@ def test_language_switch(page: Page, live: Live, demo: InventoryFeed) -> None:
     check_accessibility(page, "privacy notice")
     page.get_by_role("link", name="Nederlands").click()
     expect(page.locator("h1")).to_have_text("Privacyverklaring")
+    page.goto(live("/lenen/bestaat-niet"))
+    expect(page.locator("h1")).to_have_text("Deze pagina bestaat niet (meer)")
+    check_accessibility(page, "not found")
 
 
 def log_in(page: Page, live: Live, email: str = "dampoort@uitleen.demo") -> None:
@@ -291,3 +294,14 @@ def test_the_request_works_without_javascript(browser: Browser, live: Live, demo
         screenshot(page, "19-confirmation-phone-no-js")
     finally:
         context.close()
+
+
+def test_the_vans_questions_appear_when_the_citys_van_is_chosen(page: Page, live: Live, demo: InventoryFeed) -> None:
+    visit(page, live("/lenen/give-box-mobiel/aanvraag"), "20-give-box-form")
+    licence = page.get_by_label("Rijbewijs B")
+    expect(licence).to_be_hidden()
+    page.get_by_label("Ik leen ook Bestelwagen van de stad").check()
+    expect(licence).to_be_visible()
+    check_accessibility(page, "give-box form with the city's van")
+    page.get_by_label("Ik kom met mijn eigen bestelwagen").check()
+    expect(licence).to_be_hidden()

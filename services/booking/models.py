@@ -131,7 +131,10 @@ class BookingRequest(Base):
     __table_args__ = (
         sa.CheckConstraint("return_at > pickup_at", name="return_after_pickup"),
         sa.CheckConstraint(f"status IN {STATUSES}", name="status_known"),
-        sa.CheckConstraint("contact_email IS NOT NULL OR contact_phone IS NOT NULL", name="contact_reachable"),
+        sa.CheckConstraint(
+            "contact_email IS NOT NULL OR contact_phone IS NOT NULL OR anonymised_at IS NOT NULL",
+            name="contact_reachable",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +158,7 @@ class BookingRequest(Base):
     damage: Mapped[str | None] = mapped_column(sa.Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     initiative: Mapped[Initiative] = relationship()

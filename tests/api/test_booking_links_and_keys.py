@@ -162,3 +162,21 @@ def test_keys_are_scoped_to_who_sends_them(feed, booking_client, staff_client_fo
     )
     assert public.status_code == 201
     assert public.json["request_id"] != first.json["request_id"]
+
+
+def test_requester_cancels_an_approved_loan_with_a_reason(feed, booking_client, staff_client_for):
+    location = feed.location()
+    asset = feed.asset(location)
+    created = _submit(booking_client, asset).json
+    url = created["status_url"]
+    assert booking_client.post(f"{url}/cancel", json={"reason": "x"}).json["current_status"] == "requested"
+    staff_client_for([location]).post(f"/requests/{created['request_id']}/approve", json={})
+    assert booking_client.post(f"{url}/withdraw", json={}).json["current_status"] == "approved"
+    assert booking_client.post(f"{url}/cancel", json={}).json["errors"][0]["field"] == "reason"
+    cancelled = booking_client.post(f"{url}/cancel", json={"reason": "feest afgelast"})
+    assert cancelled.json["status"] == "cancelled"
+    assert cancelled.json["history"][-1] == {
+        **cancelled.json["history"][-1],
+        "by": "requester",
+        "reason": "feest afgelast",
+    }

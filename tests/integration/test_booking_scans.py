@@ -113,3 +113,17 @@ def test_extending_an_overdue_loan_makes_it_run_again(setup, booking_db):
         "picked_up",
         "reschedule",
     )
+
+
+def test_personal_data_of_closed_requests_is_forgotten(setup, booking_db, feed):
+    asset, public, staff = setup
+    request_id = submit(public, asset, at(1, 10), at(1, 15))
+    created = staff.get(f"/requests/{request_id}").json
+    staff.post(f"/requests/{request_id}/reject", json={"reason": "vol"})
+    with booking_db.transaction() as session:
+        assert scans.forget_personal_data(session, clock.now() + timedelta(days=399), 400) == []
+    with booking_db.transaction() as session:
+        assert scans.forget_personal_data(session, clock.now() + timedelta(days=402), 400) == [request_id]
+    after = staff.get(f"/requests/{request_id}").json
+    assert after["contact"] == {"name": "(gewist)", "email": None, "phone": None, "language": "nl"}
+    assert after["reference"] == created["reference"] and after["status"] == "rejected"

@@ -61,6 +61,8 @@ ADMIN = staff_actor(Principal(3, "c", "admin", frozenset()))
         ("withdraw", "requested", REQUESTER, True),
         ("withdraw", "approved", REQUESTER, False),
         ("cancel", "approved", STAFF_HERE, True),
+        ("cancel", "approved", REQUESTER, True),
+        ("cancel", "requested", REQUESTER, False),
         ("pick_up", "requested", STAFF_HERE, False),
         ("return", "overdue", STAFF_HERE, True),
         ("expire", "requested", SYSTEM, True),

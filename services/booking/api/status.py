@@ -57,3 +57,15 @@ def change_contact(data: dict[str, Any], token: str) -> dict[str, Any]:
     decisions.change_contact(session, booking, REQUESTER, data)
     session.commit()
     return {**request_view(session, booking), "history": _history(session, booking.id)}
+
+
+@blp.route("/<token>/cancel", methods=["POST"])
+@blp.arguments(ReasonSchema)
+@blp.response(200, StatusOutSchema)
+def cancel(data: dict[str, Any], token: str) -> dict[str, Any]:
+    """Cancel an approved loan you no longer need (a reason is required: staff read it)."""
+    session = get_session()
+    booking = links.request_for_token(session, token, for_update=True)
+    decisions.cancel(session, booking, REQUESTER, data["reason"])
+    session.commit()
+    return {**request_view(session, booking), "history": _history(session, booking.id)}

@@ -18,7 +18,7 @@ from services.booking.domain.lifecycle import Actor, check_allowed, record_audit
 from services.booking.domain.requests import check_answer
 from services.booking.models import BookingRequest, ItemRequirement, RequestItem
 from shared import clock
-from shared.errors import InvalidInput, NotFound
+from shared.errors import Forbidden, InvalidInput, NotFound
 
 
 def get_request(session: Session, request_id: int, for_update: bool = False) -> BookingRequest:
@@ -168,9 +168,9 @@ def verify_requirement(
     session: Session, request: BookingRequest, actor: Actor, item_id: int, code: str, verified: bool, answer: Any = None
 ) -> ItemRequirement:
     """Staff mark a requirement met (True) or not met (False), optionally correcting the answer."""
-    check_allowed("change_contact", request, actor)  # same states and centre rule; staff only below
     if actor.kind != "staff":
-        raise InvalidInput("Only staff verify requirements.", field="verified")
+        raise Forbidden("Only staff verify requirements.")
+    check_allowed("change_contact", request, actor)  # the same states and centre rule as a contact change
     item = next((i for i in request.items if i.id == item_id), None)
     requirement = next((r for r in item.requirements if r.code == code), None) if item else None
     if requirement is None:

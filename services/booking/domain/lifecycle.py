@@ -6,7 +6,7 @@ row and emits the event, all in the caller's transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -49,7 +49,6 @@ class Rule:
     actors: tuple[str, ...]
     event: str
     reason_required: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 RULES: dict[str, Rule] = {
@@ -57,7 +56,7 @@ RULES: dict[str, Rule] = {
     "reject": Rule(("requested",), "rejected", ("staff",), "rejected", reason_required=True),
     "withdraw": Rule(("requested",), "withdrawn", ("requester", "staff"), "withdrawn"),
     "expire": Rule(("requested",), "expired", ("system",), "expired"),
-    "cancel": Rule(("approved",), "cancelled", ("staff",), "cancelled", reason_required=True),
+    "cancel": Rule(("approved",), "cancelled", ("staff", "requester"), "cancelled", reason_required=True),
     "no_show": Rule(("approved",), "no_show", ("system", "staff"), "no_show"),
     "pick_up": Rule(("approved",), "picked_up", ("staff",), "picked_up"),
     "mark_overdue": Rule(("picked_up",), "overdue", ("system",), "overdue"),

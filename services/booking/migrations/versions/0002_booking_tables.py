@@ -126,13 +126,15 @@ def upgrade() -> None:
         sa.Column("damage", sa.Text(), nullable=True),
         sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("anonymised_at", shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "status IN ('requested', 'approved', 'rejected', 'withdrawn', 'expired', 'cancelled', 'no_show', 'picked_up', 'overdue', 'returned')",
             name=op.f("ck_requests_status_known"),
         ),
         sa.CheckConstraint(
-            "contact_email IS NOT NULL OR contact_phone IS NOT NULL", name=op.f("ck_requests_contact_reachable")
+            "contact_email IS NOT NULL OR contact_phone IS NOT NULL OR anonymised_at IS NOT NULL",
+            name=op.f("ck_requests_contact_reachable"),
         ),
         sa.CheckConstraint("return_at > pickup_at", name=op.f("ck_requests_return_after_pickup")),
         sa.ForeignKeyConstraint(

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import time as timer
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import marshmallow as ma
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from services.booking.api.present import request_view
+from services.booking.api.schemas import ContactPatchSchema
 from services.booking.config import BookingPolicy
 from services.booking.domain import decisions, idempotency, links, queries
 from services.booking.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, LinkNotFound
@@ -258,19 +262,17 @@ def confirmation() -> str:
 
 
 def _view(db: Any, booking: BookingRequest) -> dict[str, Any]:
-    from services.booking.api.present import request_view
-
     return request_view(db, booking)
 
 
 def _history(db: Any, booking: BookingRequest) -> list[AuditEntry]:
-    import sqlalchemy as sa
-
     query = sa.select(AuditEntry).where(AuditEntry.request_id == booking.id).order_by(AuditEntry.id)
     return [e for e in db.scalars(query) if e.action != "verify_requirement"]
 
 
-def _status_page(token: str, message: str | None = None, errors: dict[str, str] | None = None, status: int = 200):
+def _status_page(
+    token: str, message: str | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     db = get_session()
     try:
         booking = links.request_for_token(db, token)
@@ -323,12 +325,10 @@ def change_contact(token: str) -> Response | tuple[str, int]:
         "phone": request.form.get("phone", "").strip() or None,
     }
     problems = forms.FormErrors()
-    from services.booking.api.schemas import ContactPatchSchema
-
     try:
         loaded = ContactPatchSchema().load({k: v for k, v in data.items() if k != "name" or v})
-    except Exception as error:  # marshmallow.ValidationError
-        for path, message in forms.flatten_messages(getattr(error, "messages", {})):
+    except ma.ValidationError as error:
+        for path, message in forms.flatten_messages(error.messages):
             problems.add(forms.form_field(f"contact.{path}"), forms.schema_message(path, message))
         return _status_page(token, errors={k: v[0] for k, v in problems.fields.items()}, status=422)
     try:
@@ -350,7 +350,3 @@ def change_contact(token: str) -> Response | tuple[str, int]:
 @blp.get("/privacy")
 def privacy() -> str:
     return render_template("privacy.html")
-
-
-def today_local() -> date:
-    return clock.to_local(clock.now()).date()

@@ -271,11 +271,23 @@ def test_manage_assets_and_maintenance(page: Page, live: Live, demo: InventoryFe
     expect(page.locator(".flash-ok")).to_contain_text("Onderhoud toegevoegd")
     screenshot(page, "18-manage-asset")
 
+    page.get_by_role("link", name="Terug naar de lijst").click()
+    page.get_by_role("link", name="Wagen met trekhaak").click()
+    page.get_by_label("Naam (Nederlands)").fill("")
+    page.get_by_role("button", name="Bewaren").click()
+    expect(page.get_by_role("alert")).to_contain_text("Vul dit in.")
+    check_accessibility(page, "manage a requirement with an error")
+    page.get_by_label("Naam (Nederlands)").fill("Auto met trekhaak")
+    page.get_by_role("button", name="Bewaren").click()
+    expect(page.locator(".flash-ok")).to_have_text("Bewaard.")
+
     demo.relay()  # the relay carries inventory's events to booking's copy
     page.goto(live("/staff/kalender?vanaf=2030-03-20"))
     expect(page.locator(".planning")).to_contain_text("Onderhoud: Nieuwe banden")
     page.goto(live(f"/lenen/{CARAVAN}"))
     expect(page.locator("td.day-taken").first).to_contain_text("20")
+    page.goto(live(f"/lenen/{CARAVAN}/aanvraag"))
+    expect(page.get_by_label("Ja: Auto met trekhaak")).to_be_visible()  # the new label reached the pages
 
 
 def test_the_request_works_without_javascript(browser: Browser, live: Live, demo: InventoryFeed) -> None:

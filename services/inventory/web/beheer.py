@@ -63,6 +63,11 @@ WORDS = {
         "max_loan_hours": "Langste uitlening (uren, leeg: geen grens)",
         "turnaround_after_hours": "Uren om na te kijken na elke uitlening",
         "staff": "Aanvragen",
+        "label_nl": "Naam (Nederlands)",
+        "label_en": "Naam (Engels)",
+        "explanation_nl": "Uitleg in één zin (Nederlands)",
+        "explanation_en": "Uitleg in één zin (Engels)",
+        "required": "Vul dit in.",
     },
     "en": {
         "title": "Manage assets",
@@ -102,6 +107,11 @@ WORDS = {
         "max_loan_hours": "Longest loan (hours, empty: no limit)",
         "turnaround_after_hours": "Hours to check after each loan",
         "staff": "Requests",
+        "label_nl": "Name (Dutch)",
+        "label_en": "Name (English)",
+        "explanation_nl": "Explanation in one sentence (Dutch)",
+        "explanation_en": "Explanation in one sentence (English)",
+        "required": "Please fill this in.",
     },
 }
 
@@ -241,3 +251,32 @@ def remove_window(asset_id: int, window_id: int) -> Response:
     db.commit()
     flash(WORDS[_lang()]["removed"], "ok")
     return redirect(f"/inventory/beheer/materiaal/{asset_id}#onderhoud", code=303)
+
+
+REQUIREMENT_TEXTS = ("label_nl", "label_en", "explanation_nl", "explanation_en")
+
+
+@blp.get("/voorwaarden/<int:requirement_id>")
+def requirement_page(requirement_id: int, errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    requirement = requirements.get_requirement(get_session(), requirement_id)
+    form = request.form if request.method == "POST" else {}
+    context = {"requirement": requirement, "errors": errors or {}, "form": form, "fields": REQUIREMENT_TEXTS}
+    return _render("beheer_requirement.html", **context), status
+
+
+@blp.post("/voorwaarden/<int:requirement_id>")
+def update_requirement(requirement_id: int) -> Response | tuple[str, int]:
+    data = {name: request.form.get(name, "").strip() for name in REQUIREMENT_TEXTS}
+    errors = {name: WORDS[_lang()]["required"] for name in ("label_nl", "label_en") if not data[name]}
+    if errors:
+        return requirement_page(requirement_id, errors, 422)
+    db = get_session()
+    try:
+        requirements.update_requirement(db, requirement_id, data, int(request.form.get("version", "0") or 0))
+        db.commit()
+    except PreconditionFailed:
+        db.rollback()
+        flash(WORDS[_lang()]["stale"], "error")
+        return redirect(f"/inventory/beheer/voorwaarden/{requirement_id}", code=303)
+    flash(WORDS[_lang()]["saved"], "ok")
+    return redirect(f"/inventory/beheer/voorwaarden/{requirement_id}", code=303)

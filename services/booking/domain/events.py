@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.booking.models import BookingRequest, InvAsset, InvLocation, InvRequirement, OutboxEvent
@@ -57,9 +58,7 @@ def _location(session: Session, location_id: int) -> dict[str, Any]:
 
 
 def _labels(session: Session, codes: list[str]) -> dict[str, InvRequirement]:
-    from sqlalchemy import select
-
-    return {r.code: r for r in session.scalars(select(InvRequirement).where(InvRequirement.code.in_(codes)))}
+    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(codes)))}
 
 
 def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any]:

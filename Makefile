@@ -50,6 +50,28 @@ demo-data: $(STAMP) ## load the Ghent demo data into the inventory database (ide
 services: ## make sure PostgreSQL and Redis answer (start or install them if needed)
 	bash deploy/ensure-services.sh
 
+.PHONY: up
+up: $(STAMP) services ## the production topology without Docker: deploy/Procfile under honcho, gateway on :8100
+	mkdir -p var/nginx
+	set -a && . deploy/local.env && set +a && $(PY) -m bench.topology prepare
+	PATH="$(CURDIR)/$(VENV)/bin:/usr/sbin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile -e deploy/local.env -d . start
+
+.PHONY: relay
+relay: $(STAMP) ## publish every service's outbox to the broker (long-lived; production runs one per service)
+	$(PY) -m shared.relay
+
+.PHONY: worker-notify
+worker-notify: $(STAMP) ## the notify Celery worker (queue "notify")
+	$(VENV)/bin/celery -A services.notify.worker worker -Q notify --without-gossip --without-mingle
+
+.PHONY: beat
+beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
+	$(VENV)/bin/celery -A services.notify.worker beat --schedule var/celerybeat-schedule
+
+.PHONY: test-faults
+test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis restart, SMTP down)
+	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check .

@@ -50,5 +50,12 @@ ensure_redis() {
   redis_ready || { say "Redis did not come up"; exit 1; }
 }
 
+# The gateway of the Procfile topology (make up, the topology tests and the benchmarks).
+ensure_nginx() {
+  if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then say "nginx is installed"; return; fi
+  apt_install nginx-light
+}
+
 ensure_postgres
 ensure_redis
+ensure_nginx

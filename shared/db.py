@@ -70,6 +70,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    # Error messages (and so logs and dead letters) must not carry the personal data bound into a statement.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, **kwargs)
         _configure_sqlite(engine)

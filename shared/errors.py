@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import marshmallow as ma
+import sqlalchemy.exc
 import structlog
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
@@ -210,6 +211,18 @@ def handle_domain_error(error: DomainError) -> Response:
     return problem_response(error.status, error.title, detail=error.detail, problem=error.problem, **error.extra)
 
 
+def handle_data_error(error: Exception) -> Response:
+    """The database refused a value the schemas let through (out of range, a NUL character): the client's input,
+    not our failure. The schemas should catch these first; this net keeps it a 422 instead of a 500."""
+    log.warning("database_refused_value", error_type=type(getattr(error, "orig", error)).__name__)
+    return problem_response(
+        422,
+        "Your input has problems",
+        problem="validation-error",
+        detail="A value is out of range or contains characters that cannot be stored.",
+    )
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
@@ -223,4 +236,5 @@ def handle_unexpected(error: Exception) -> Response:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(sqlalchemy.exc.DataError, handle_data_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
+from marshmallow import validate
 
 from shared.timeparse import parse_instant
 
@@ -30,3 +31,17 @@ class StrictInteger(ma.fields.Integer):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
+
+
+MAX_ID = 2**31 - 1
+ID = validate.Range(min=1, max=MAX_ID, error="Not a valid id.")
+
+
+class Text(ma.fields.String):
+    """A string as people type it: NUL and other control characters (but tabs and newlines) are refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+            raise ma.ValidationError("Contains characters that are not allowed.")
+        return text

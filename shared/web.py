@@ -5,19 +5,24 @@ A service's ``create_app`` builds its own blueprints and domain wiring, then cal
 
 from __future__ import annotations
 
+import http
 from collections.abc import Callable
 from typing import Any
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from kombu import Connection
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from shared.config import Settings
 from shared.db import Database
-from shared.errors import register_error_handlers
+from shared.errors import PROBLEM_JSON, register_error_handlers
+from shared.fields import MAX_ID
 from shared.logging import configure_logging, init_request_logging
 from shared.metrics import GaugeReader, init_metrics
 from shared.ratelimit import configure_limits
@@ -25,11 +30,53 @@ from shared.ratelimit import configure_limits
 ReadinessCheck = Callable[[], None]
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` in routes, limited to what an id column holds: a larger number is simply not found."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+class FieldErrorSchema(ma.Schema):
+    field = ma.fields.String(metadata={"description": "dotted name of the field, '' for the whole body"})
+    pointer = ma.fields.String(metadata={"description": "JSON Pointer (RFC 6901) to the field"})
+    location = ma.fields.String(data_key="in", metadata={"description": "body, query, headers or path"})
+    detail = ma.fields.String()
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details; extension members (``errors``, ``conflicts``, …) may follow."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    instance = ma.fields.String(allow_none=True)
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api, with every error answered as RFC 9457 problem+json (see shared.errors)."""
+    """flask-smorest's Api, with every error answered, and documented, as RFC 9457 problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self) -> None:
         register_error_handlers(self._app)
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not 200 <= status < 300:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Any error, as problem details", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
 
 def api_config(service: str, title: str) -> dict[str, Any]:
@@ -76,6 +123,7 @@ def build_service_app(
 ) -> Flask:
     configure_logging(settings.log_format, settings.log_level)
     app = Flask(f"services.{service}")
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(api_config(service, title))
     app.config.update(
         SETTINGS=settings,

@@ -69,7 +69,7 @@ class InventoryFeed:
         }
         data.update(overrides)
         with self.inventory_db.transaction() as session:
-            location_id = create_location(session, data).id
+            location_id = create_location(session, data, actor=None).id
         self.relay()
         return location_id
 
@@ -80,6 +80,7 @@ class InventoryFeed:
             create_requirement(
                 session,
                 {"code": code, "kind": kind, "label_nl": code, "label_en": code, "provided_by_asset_id": provided_by},
+                actor=None,
             )
         self.relay()
 
@@ -101,7 +102,7 @@ class InventoryFeed:
         }
         data.update(overrides)
         with self.inventory_db.transaction() as session:
-            asset_id = create_asset(session, data).id
+            asset_id = create_asset(session, data, actor=None).id
         self.relay()
         return asset_id
 

@@ -167,14 +167,25 @@ def staff_account(inventory_db: Database) -> dict[str, object]:
                 "postal_code": "9000",
                 "opening_hours": [],
             },
+            actor=None,
         )
+        create_staff(session, "admin@example.org", "Test Admin", STAFF_PASSWORD, "admin", [])
         account = create_staff(session, "staff@example.org", "Test Staff", STAFF_PASSWORD, "staff", [location.code])
     return {"id": account.id, "email": "staff@example.org", "location_id": location.id}
 
 
 @pytest.fixture
+def inventory_admin(inventory_app: Flask, staff_account: dict[str, object]) -> FlaskClient:
+    """A client logged in as an administrator (may change every centre's inventory)."""
+    client = inventory_app.test_client()
+    response = client.post("/auth/login", json={"email": "admin@example.org", "password": STAFF_PASSWORD})
+    assert response.status_code == 200, response.json
+    return client
+
+
+@pytest.fixture
 def staff_client(inventory_app: Flask, staff_account: dict[str, object]) -> FlaskClient:
-    """A client logged in as staff (session cookie set by the real login)."""
+    """A client logged in as staff of community centre bc-test (session cookie set by the real login)."""
     client = inventory_app.test_client()
     response = client.post("/auth/login", json={"email": staff_account["email"], "password": STAFF_PASSWORD})
     assert response.status_code == 200, response.json

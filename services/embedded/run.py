@@ -1,4 +1,4 @@
-"""``make run``: migrate, load the demo data, then run web, worker and beat in the foreground.
+"""``make run``: migrate, load the demo data, then run web, worker, relay and beat in the foreground.
 
 Ctrl-C (or SIGTERM) stops everything this started. Data lives in var/ and survives a restart.
 """
@@ -63,6 +63,8 @@ def commands(port: int) -> dict[str, list[str]]:
             "--without-gossip",
             "--without-mingle",
         ],
+        # One relay for every service's outbox (production runs one per producing service).
+        "relay": [sys.executable, "-m", "shared.relay", "--poll", "1"],
         "beat": [
             str(bin_dir / "celery"),
             "-A",

@@ -236,17 +236,17 @@ def load_demo_data(session: Session) -> dict[str, int]:
     added = {"locations": 0, "requirements": 0, "assets": 0, "staff": 0}
     for data in LOCATIONS:
         if session.scalar(sa.select(Location.id).where(Location.code == data["code"])) is None:
-            locations.create_location(session, data)
+            locations.create_location(session, data, actor=None)
             added["locations"] += 1
     for data in REQUIREMENTS:
         if session.scalar(sa.select(Requirement.id).where(Requirement.code == data["code"])) is None:
-            requirements.create_requirement(session, data)
+            requirements.create_requirement(session, data, actor=None)
             added["requirements"] += 1
     for data in ASSETS:
         if session.scalar(sa.select(Asset.id).where(Asset.code == data["code"])) is None:
             location_id = session.scalar(sa.select(Location.id).where(Location.code == data["location"]))
             fields = {k: v for k, v in data.items() if k != "location"}
-            assets.create_asset(session, {**fields, "location_id": location_id})
+            assets.create_asset(session, {**fields, "location_id": location_id}, actor=None)
             added["assets"] += 1
     _link_van(session)
     for data in STAFF:
@@ -261,4 +261,4 @@ def _link_van(session: Session) -> None:
     van = session.scalar(sa.select(Asset).where(Asset.code == "bestelwagen-stad"))
     requirement = session.scalar(sa.select(Requirement).where(Requirement.code == "bestelwagen"))
     if van is not None and requirement is not None and requirement.provided_by_asset_id != van.id:
-        requirements.update_requirement(session, requirement.id, {"provided_by_asset_id": van.id}, None)
+        requirements.update_requirement(session, requirement.id, {"provided_by_asset_id": van.id}, None, actor=None)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from services.notify.api import deliveries, pages
+from services.notify.config import load_notify_config
+from services.notify.domain.copies import event_handlers
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.web import build_service_app
@@ -13,8 +16,12 @@ from shared.web import build_service_app
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
     settings = settings or load_settings("notify")
     database = database or Database(settings.database_url)
+    config = load_notify_config(settings)
 
     def register(app: Flask, api: Api) -> None:
-        pass
+        app.extensions["notify_config"] = config
+        app.extensions["notify_handlers"] = event_handlers(config)
+        for module in (deliveries, pages):
+            api.register_blueprint(module.blp)
 
     return build_service_app("notify", "Uitleen notify", settings, database, register)

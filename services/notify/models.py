@@ -1,12 +1,26 @@
-"""The notify service's tables (SQLAlchemy 2, typed). No other service reads them."""
+"""The notify service's tables (SQLAlchemy 2, typed). No other service reads them.
+
+``bookings``/``booking_items``/``locations``/``assets`` are notify's own copies, fed by events only.
+``scheduled_notifications`` is both the schedule and the delivery log: one row per message that should go out,
+keyed by a unique ``delivery_key`` (booking, kind, due time), claimed by the dispatcher, kept with its outcome.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from datetime import datetime
+from typing import Any
 
-from shared.db import NAMING_CONVENTION
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from shared import clock
+from shared.consumer import DeadLetterMixin
+from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin, ProcessedEventMixin
+
+# scheduled: waits for due_at/not_before; sending: claimed (lease_until); sent; failed (permanent or retries
+# spent); skipped (with reason: rescheduled, cancelled, no longer relevant …); call_list: for staff to phone.
+STATUSES = ("scheduled", "sending", "sent", "failed", "skipped", "call_list")
 
 
 class Base(DeclarativeBase):
@@ -19,3 +33,94 @@ class OutboxEvent(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+class DeadLetter(DeadLetterMixin, Base):
+    pass
+
+
+class Location(Base):
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Asset(Base):
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    category: Mapped[str] = mapped_column(sa.String(40))
+    location_id: Mapped[int | None] = mapped_column(sa.Integer, default=None)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    request_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    reference: Mapped[str] = mapped_column(sa.String(40), index=True)
+    status: Mapped[str] = mapped_column(sa.String(30))
+    location_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    language: Mapped[str] = mapped_column(sa.String(2), default="nl")
+    pickup_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    return_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    items: Mapped[list[BookingItem]] = relationship(cascade="all, delete-orphan")
+
+
+class BookingItem(Base):
+    __tablename__ = "booking_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("bookings.request_id", ondelete="CASCADE"), index=True)
+    asset_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    category: Mapped[str] = mapped_column(sa.String(40))
+
+
+class ScheduledNotification(Base):
+    __tablename__ = "scheduled_notifications"
+    __table_args__ = (sa.Index("ix_scheduled_notifications_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    request_id: Mapped[int | None] = mapped_column(sa.Integer, index=True, default=None)
+    location_id: Mapped[int | None] = mapped_column(sa.Integer, index=True, default=None)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    audience: Mapped[str] = mapped_column(sa.String(20))  # requester | staff
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(20), default="scheduled")
+    reason: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    recipient: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    language: Mapped[str | None] = mapped_column(sa.String(2), default=None)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    message_id: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+
+class CapturedMail(Base):
+    """Mail the embedded default keeps instead of sending (readable at /notify/outbox-mail)."""
+
+    __tablename__ = "captured_mails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    recipient: Mapped[str] = mapped_column(sa.String(200))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    text: Mapped[str] = mapped_column(sa.Text)
+    html: Mapped[str] = mapped_column(sa.Text)
+    ics: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

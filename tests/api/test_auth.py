@@ -55,19 +55,23 @@ def test_a_forged_cookie_is_ignored(client, staff_account):
     assert client.get("/auth/me").status_code == 401
 
 
-def test_api_token_works_for_machines_until_revoked(staff_client, client):
+def test_api_token_works_for_machines_until_revoked(staff_client, client, staff_account):
     issued = staff_client.post("/auth/tokens", json={"name": "rapportage"})
     assert issued.status_code == 201
-    token = issued.json["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    location = staff_client.get("/locations").json[0]
-    created = client.post(
+    headers = {"Authorization": f"Bearer {issued.json['token']}"}
+    # The token acts as the staff member who issued it: their own centre, not the admin-only catalogue.
+    own_centre = client.patch(
+        f"/locations/{staff_account['location_id']}",
+        headers={**headers, "If-Match": '"v1"'},
+        json={"phone": "09 123 45 67"},
+    )
+    assert own_centre.status_code == 200, own_centre.json
+    catalogue = client.post(
         "/requirements",
         headers=headers,
         json={"code": "trekhaak", "kind": "confirm", "label_nl": "Trekhaak", "label_en": "Tow hitch"},
     )
-    assert created.status_code == 201
-    assert location["id"] > 0
+    assert catalogue.status_code == 403
     assert staff_client.delete(f"/auth/tokens/{issued.json['id']}").status_code == 204
     assert client.get("/auth/me", headers=headers).status_code == 401
 

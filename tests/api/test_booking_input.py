@@ -102,7 +102,7 @@ def test_a_retired_or_staff_only_asset_is_refused(booking_client, feed, inventor
     hidden = feed.asset(location, code="busje", public=False)
     retired = feed.asset(location, code="oud")
     with inventory_db.transaction() as session:
-        retire_asset(session, retired, None)
+        retire_asset(session, retired, None, actor=None)
     feed.relay()
     for asset_id in (hidden, retired):
         response = booking_client.post("/requests", json=request_body(asset_id, at(2, 10), at(3, 10)))

@@ -93,12 +93,12 @@ def test_production_adds_hsts(databases, environ):
     assert client.get("/healthz").headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-def test_metrics_count_requests_per_endpoint_and_report_the_outbox_backlog(staff_client, client):
+def test_metrics_count_requests_per_endpoint_and_report_the_outbox_backlog(inventory_admin, client):
     client.get("/assets")
     client.get("/assets/12345")
     text = client.get("/metrics").get_data(as_text=True)
     assert 'uitleen_http_requests_total{endpoint="/assets",method="GET",service="inventory",status="200"}' in text
     assert 'endpoint="/assets/<int:asset_id>",method="GET",service="inventory",status="404"' in text
     assert "uitleen_http_request_duration_seconds_bucket" in text
-    # staff_client's fixture created one location: one unpublished event
+    # inventory_admin's fixture created one location: one unpublished event
     assert "uitleen_outbox_backlog 1.0" in text

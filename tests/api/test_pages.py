@@ -278,3 +278,18 @@ def test_the_give_box_with_the_citys_van_makes_one_request_of_two_items(
         assert booking is not None and len(booking.items) == 2
         answers = {r.code: r.answer for item in booking.items for r in item.requirements}
     assert answers == {"bestelwagen": "provided by item", "rijbewijs-b": "B"}
+
+
+def test_behind_the_gateway_the_link_is_https_and_limits_count_per_client(
+    environ: dict[str, str], databases: dict[str, Database], demo: InventoryFeed
+) -> None:
+    app = pages_app(environ, databases["booking"], TRUSTED_PROXIES="1", BOOKING_PUBLIC_FORM_LIMIT="1 per hour")
+    client = app.test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    html = client.get(FORM, headers=headers).get_data(as_text=True)
+    assert client.post(FORM, data=caravan_form(html), headers=headers).status_code == 303
+    page = client.get("/aanvraag/ontvangen", headers=headers).get_data(as_text=True)
+    assert 'id="status-link">https://' in page
+    other = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.8"}  # another resident, same gateway
+    assert client.post(FORM, data=caravan_form(html, initiative=""), headers=other).status_code == 422
+    assert client.post(FORM, data=caravan_form(html, initiative=""), headers=headers).status_code == 429

@@ -54,9 +54,9 @@ def test_updates_apply_and_stale_or_redelivered_events_do_not(feed, booking_db, 
     location = feed.location()
     asset = feed.asset(location)
     with inventory_db.transaction() as session:
-        update_asset(session, asset, {"quantity": 4}, None)
+        update_asset(session, asset, {"quantity": 4}, None, actor=None)
     with inventory_db.transaction() as session:
-        retire_asset(session, asset, None)
+        retire_asset(session, asset, None, actor=None)
     envelopes = feed.relay()
     assert [e.type for e in envelopes] == ["inventory.asset.updated", "inventory.asset.retired"]
     with booking_db.transaction() as session:

@@ -22,17 +22,17 @@ def counts(database) -> tuple[int, int]:
 
 def test_change_and_event_commit_together(inventory_db):
     with inventory_db.transaction() as session:
-        location = create_location(session, location_domain_data())
-        create_asset(session, asset_data(location.id))
+        location = create_location(session, location_domain_data(), actor=None)
+        create_asset(session, asset_data(location.id), actor=None)
     assert counts(inventory_db) == (1, 2)
 
 
 def test_a_failure_after_the_change_rolls_back_the_event_too(inventory_db):
     with inventory_db.transaction() as session:
-        location_id = create_location(session, location_domain_data()).id
+        location_id = create_location(session, location_domain_data(), actor=None).id
     before = counts(inventory_db)
     with pytest.raises(RuntimeError), inventory_db.transaction() as session:
-        create_asset(session, asset_data(location_id))
+        create_asset(session, asset_data(location_id), actor=None)
         raise RuntimeError("the process dies before commit")
     assert counts(inventory_db) == before
 
@@ -50,11 +50,11 @@ def outbox_refuses_asset_events(inventory_db) -> Iterator[None]:
 
 
 def test_when_the_event_cannot_be_written_the_change_is_not_written(
-    staff_client, inventory_db, outbox_refuses_asset_events
+    inventory_admin, inventory_db, outbox_refuses_asset_events
 ):
-    location_id = staff_client.get("/locations").json[0]["id"]
+    location_id = inventory_admin.get("/locations").json[0]["id"]
     before = counts(inventory_db)
-    response = staff_client.post("/assets", json=asset_data(location_id))
+    response = inventory_admin.post("/assets", json=asset_data(location_id))
     assert response.status_code == 500
     assert response.mimetype == "application/problem+json"
     assert "Traceback" not in response.get_data(as_text=True)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.booking.config import load_policy
 from services.booking.web import i18n, public, staff, staff_loans, staff_stats
@@ -36,11 +37,19 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
         SESSION_COOKIE_SAMESITE="Lax",
         # Filling in a form can take a while for someone not at ease with computers.
         WTF_CSRF_TIME_LIMIT=8 * 3600,
+        # Over https Flask-WTF also wants a same-site Referer, but every response says Referrer-Policy:
+        # no-referrer (status links carry their token in the path), so browsers send none. The signed token in
+        # the form, tied to the session cookie (SameSite=Lax), is the protection.
+        WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
         PUBLIC_FORM_LIMIT=settings.extra.get("BOOKING_PUBLIC_FORM_LIMIT", "30 per hour"),
     )
     app.extensions["booking_policy"] = load_policy(settings)
+    if settings.trusted_proxies:
+        # Behind the gateway: the client's address for the rate limit, https for the status link we print.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     configure_limits(app, settings)
     limiter.init_app(app)
     database.init_app(app)

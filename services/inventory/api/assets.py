@@ -51,7 +51,7 @@ class Assets(MethodView):
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add an asset to the catalogue (staff)."""
         session = get_session()
-        asset = assets.create_asset(session, data)
+        asset = assets.create_asset(session, data, require_principal())
         session.commit()
         return asset, 201, etag_headers(asset.version)
 
@@ -73,7 +73,7 @@ class AssetById(MethodView):
         """Change an asset (staff). Needs If-Match with the ETag read; a stale one gets 412."""
         expected = required_if_match()
         session = get_session()
-        asset = assets.update_asset(session, asset_id, data, expected)
+        asset = assets.update_asset(session, asset_id, data, expected, require_principal())
         session.commit()
         return asset, 200, etag_headers(asset.version)
 
@@ -85,7 +85,7 @@ def retire(asset_id: int) -> tuple[Any, int, dict[str, str]]:
     """Retire an asset for good (staff). Needs If-Match."""
     expected = required_if_match()
     session = get_session()
-    asset = assets.retire_asset(session, asset_id, expected)
+    asset = assets.retire_asset(session, asset_id, expected, require_principal())
     session.commit()
     return asset, 200, etag_headers(asset.version)
 
@@ -109,7 +109,7 @@ class MaintenanceWindows(MethodView):
             data["starts_at"],
             data["ends_at"],
             data["reason"],
-            require_principal().staff_id,
+            require_principal(),
         )
         session.commit()
         return window
@@ -121,5 +121,5 @@ class MaintenanceWindows(MethodView):
 def remove_window(asset_id: int, window_id: int) -> None:
     """Cancel a maintenance window (staff)."""
     session = get_session()
-    maintenance.remove_maintenance_window(session, asset_id, window_id)
+    maintenance.remove_maintenance_window(session, asset_id, window_id, require_principal())
     session.commit()

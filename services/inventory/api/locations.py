@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from services.inventory.api.schemas import LocationInSchema, LocationOutSchema, LocationPatchSchema
 from services.inventory.domain import locations
-from shared.auth import require_staff
+from shared.auth import require_principal, require_staff
 from shared.db import get_session
 from shared.http import etag_headers, required_if_match
 
@@ -29,7 +29,7 @@ class Locations(MethodView):
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add a location (staff)."""
         session = get_session()
-        location = locations.create_location(session, data)
+        location = locations.create_location(session, data, require_principal())
         session.commit()
         return location, 201, etag_headers(location.version)
 
@@ -48,6 +48,6 @@ class LocationById(MethodView):
         """Change a location or its opening hours (staff). Needs If-Match."""
         expected = required_if_match()
         session = get_session()
-        location = locations.update_location(session, location_id, data, expected)
+        location = locations.update_location(session, location_id, data, expected, require_principal())
         session.commit()
         return location, 200, etag_headers(location.version)

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from services.inventory.api.schemas import RequirementInSchema, RequirementOutSchema, RequirementPatchSchema
 from services.inventory.domain import requirements
-from shared.auth import require_staff
+from shared.auth import require_principal, require_staff
 from shared.db import get_session
 from shared.http import etag_headers, required_if_match
 
@@ -29,7 +29,7 @@ class Requirements(MethodView):
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add a requirement (staff)."""
         session = get_session()
-        requirement = requirements.create_requirement(session, data)
+        requirement = requirements.create_requirement(session, data, require_principal())
         session.commit()
         return requirement, 201, etag_headers(requirement.version)
 
@@ -48,6 +48,6 @@ class RequirementById(MethodView):
         """Change a requirement (staff). Needs If-Match."""
         expected = required_if_match()
         session = get_session()
-        requirement = requirements.update_requirement(session, requirement_id, data, expected)
+        requirement = requirements.update_requirement(session, requirement_id, data, expected, require_principal())
         session.commit()
         return requirement, 200, etag_headers(requirement.version)

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from services.inventory.models import CATEGORIES, REQUIREMENT_KINDS
-from shared.fields import Instant, StrictInteger
+from shared.fields import ID, Instant, StrictInteger, Text
 
 CODE = validate.Regexp(
     r"^[a-z0-9][a-z0-9_-]{1,39}$",
@@ -31,14 +31,12 @@ class OpeningHoursSchema(StrictSchema):
 
 
 class LocationInSchema(StrictSchema):
-    code = ma.fields.String(required=True, validate=CODE)
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    street = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    postal_code = ma.fields.String(
-        required=True, validate=validate.Regexp(r"^\d{4}$", error="A Belgian postal code has 4 digits.")
-    )
-    city = ma.fields.String(load_default="Gent", validate=validate.Length(min=1, max=100))
-    phone = ma.fields.String(allow_none=True, validate=validate.Length(max=40))
+    code = Text(required=True, validate=CODE)
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    street = Text(required=True, validate=validate.Length(min=1, max=200))
+    postal_code = Text(required=True, validate=validate.Regexp(r"^\d{4}$", error="A Belgian postal code has 4 digits."))
+    city = Text(load_default="Gent", validate=validate.Length(min=1, max=100))
+    phone = Text(allow_none=True, validate=validate.Length(max=40))
     email = ma.fields.Email(allow_none=True)
     opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema), load_default=list)
 
@@ -52,31 +50,31 @@ class LocationPatchSchema(LocationInSchema):
 
 class LocationOutSchema(ma.Schema):
     id = ma.fields.Integer()
-    code = ma.fields.String()
-    name = ma.fields.String()
-    street = ma.fields.String()
-    postal_code = ma.fields.String()
-    city = ma.fields.String()
-    phone = ma.fields.String(allow_none=True)
-    email = ma.fields.String(allow_none=True)
+    code = Text()
+    name = Text()
+    street = Text()
+    postal_code = Text()
+    city = Text()
+    phone = Text(allow_none=True)
+    email = Text(allow_none=True)
     opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema))
     version = ma.fields.Integer()
 
 
 class RequirementInSchema(StrictSchema):
-    code = ma.fields.String(required=True, validate=CODE)
-    kind = ma.fields.String(
+    code = Text(required=True, validate=CODE)
+    kind = Text(
         required=True,
         validate=validate.OneOf(REQUIREMENT_KINDS),
         metadata={"description": "What the borrower provides: confirm (a yes), license_plate, driver_category, text"},
     )
-    label_nl = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    label_en = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    explanation_nl = ma.fields.String(load_default="", validate=validate.Length(max=2000))
-    explanation_en = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    label_nl = Text(required=True, validate=validate.Length(min=1, max=200))
+    label_en = Text(required=True, validate=validate.Length(min=1, max=200))
+    explanation_nl = Text(load_default="", validate=validate.Length(max=2000))
+    explanation_en = Text(load_default="", validate=validate.Length(max=2000))
     provided_by_asset_id = StrictInteger(
         allow_none=True,
-        validate=validate.Range(min=1),
+        validate=ID,
         metadata={"description": "An asset that meets this requirement when borrowed too (the city's van)"},
     )
 
@@ -88,24 +86,24 @@ class RequirementPatchSchema(RequirementInSchema):
 
 class RequirementOutSchema(ma.Schema):
     id = ma.fields.Integer()
-    code = ma.fields.String()
-    kind = ma.fields.String()
-    label_nl = ma.fields.String()
-    label_en = ma.fields.String()
-    explanation_nl = ma.fields.String()
-    explanation_en = ma.fields.String()
+    code = Text()
+    kind = Text()
+    label_nl = Text()
+    label_en = Text()
+    explanation_nl = Text()
+    explanation_en = Text()
     provided_by_asset_id = ma.fields.Integer(allow_none=True)
     version = ma.fields.Integer()
 
 
 class AssetInSchema(StrictSchema):
-    code = ma.fields.String(required=True, validate=CODE)
-    name_nl = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    name_en = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description_nl = ma.fields.String(load_default="", validate=validate.Length(max=5000))
-    description_en = ma.fields.String(load_default="", validate=validate.Length(max=5000))
-    category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    location_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    code = Text(required=True, validate=CODE)
+    name_nl = Text(required=True, validate=validate.Length(min=1, max=200))
+    name_en = Text(required=True, validate=validate.Length(min=1, max=200))
+    description_nl = Text(load_default="", validate=validate.Length(max=5000))
+    description_en = Text(load_default="", validate=validate.Length(max=5000))
+    category = Text(required=True, validate=validate.OneOf(CATEGORIES))
+    location_id = StrictInteger(required=True, validate=ID)
     quantity = StrictInteger(
         load_default=1, validate=validate.Range(min=1, max=10_000, error="Quantity must be at least 1.")
     )
@@ -115,7 +113,7 @@ class AssetInSchema(StrictSchema):
     min_loan_hours = StrictInteger(load_default=1, validate=validate.Range(min=1, max=24 * 366))
     max_loan_hours = StrictInteger(allow_none=True, load_default=None, validate=validate.Range(min=1, max=24 * 366))
     public = ma.fields.Boolean(load_default=True, metadata={"description": "false: only staff may book it"})
-    requirement_codes = ma.fields.List(ma.fields.String(validate=CODE), load_default=list)
+    requirement_codes = ma.fields.List(Text(validate=CODE), load_default=list)
 
 
 class AssetPatchSchema(AssetInSchema):
@@ -127,12 +125,12 @@ class AssetPatchSchema(AssetInSchema):
 
 class AssetOutSchema(ma.Schema):
     id = ma.fields.Integer()
-    code = ma.fields.String()
-    name_nl = ma.fields.String()
-    name_en = ma.fields.String()
-    description_nl = ma.fields.String()
-    description_en = ma.fields.String()
-    category = ma.fields.String()
+    code = Text()
+    name_nl = Text()
+    name_en = Text()
+    description_nl = Text()
+    description_en = Text()
+    category = Text()
     location_id = ma.fields.Integer()
     location = ma.fields.Nested(LocationOutSchema)
     quantity = ma.fields.Integer()
@@ -142,7 +140,7 @@ class AssetOutSchema(ma.Schema):
     min_loan_hours = ma.fields.Integer()
     max_loan_hours = ma.fields.Integer(allow_none=True)
     public = ma.fields.Boolean()
-    status = ma.fields.String()
+    status = Text()
     requirements = ma.fields.List(ma.fields.Nested(RequirementOutSchema))
     version = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()
@@ -153,17 +151,17 @@ class AssetQuerySchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
-    location_id = ma.fields.Integer(validate=validate.Range(min=1))
-    requirement = ma.fields.String(validate=CODE)
-    q = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "free text"})
-    status = ma.fields.String(load_default="active", validate=validate.OneOf(("active", "retired", "all")))
+    category = Text(validate=validate.OneOf(CATEGORIES))
+    location_id = ma.fields.Integer(validate=ID)
+    requirement = Text(validate=CODE)
+    q = Text(validate=validate.Length(min=1, max=100), metadata={"description": "free text"})
+    status = Text(load_default="active", validate=validate.OneOf(("active", "retired", "all")))
 
 
 class MaintenanceInSchema(StrictSchema):
     starts_at = Instant(required=True, metadata={"description": "ISO 8601; without offset: Brussels time"})
     ends_at = Instant(required=True)
-    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(required=True, validate=validate.Length(min=1, max=500))
 
 
 class MaintenanceOutSchema(ma.Schema):
@@ -171,30 +169,30 @@ class MaintenanceOutSchema(ma.Schema):
     asset_id = ma.fields.Integer()
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
-    reason = ma.fields.String()
+    reason = Text()
 
 
 class LoginSchema(StrictSchema):
     email = ma.fields.Email(required=True)
-    password = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+    password = Text(required=True, validate=validate.Length(min=1, max=200), load_only=True)
 
 
 class PrincipalSchema(ma.Schema):
     staff_id = ma.fields.Integer()
-    name = ma.fields.String()
-    role = ma.fields.String()
+    name = Text()
+    role = Text()
     location_ids = ma.fields.List(ma.fields.Integer())
-    via = ma.fields.String()
+    via = Text()
 
 
 class TokenInSchema(StrictSchema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
 
 
 class TokenOutSchema(ma.Schema):
-    id = ma.fields.String()
-    name = ma.fields.String()
+    id = Text()
+    name = Text()
     created_at = ma.fields.AwareDateTime()
     expires_at = ma.fields.AwareDateTime()
     revoked_at = ma.fields.AwareDateTime(allow_none=True)
-    token = ma.fields.String(metadata={"description": "Shown once, at creation"})
+    token = Text(metadata={"description": "Shown once, at creation"})

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session, selectinload
 from services.inventory.domain.concurrency import check_version, flush_versioned
 from services.inventory.domain.errors import AssetNotFound, AssetRetired, DuplicateCode, UnknownReference
 from services.inventory.domain.events import asset_snapshot, emit
+from services.inventory.domain.permissions import check_can_manage_location
 from services.inventory.domain.requirements import get_requirements_by_code
 from services.inventory.models import Asset, Location, Requirement
 from shared import clock
+from shared.auth import Principal
 from shared.errors import InvalidInput
 
 ASSET_FIELDS = (
@@ -96,8 +98,9 @@ def _check_loan_lengths(min_hours: int, max_hours: int | None) -> None:
         raise InvalidInput("The maximum loan length must be at least the minimum.", field="max_loan_hours")
 
 
-def create_asset(session: Session, data: dict[str, Any]) -> Asset:
-    """Raises DuplicateCode, UnknownReference (location, requirement codes), InvalidInput."""
+def create_asset(session: Session, data: dict[str, Any], actor: Principal | None) -> Asset:
+    """Raises Forbidden, DuplicateCode, UnknownReference (location, requirement codes), InvalidInput."""
+    check_can_manage_location(actor, data["location_id"])
     if session.scalar(sa.select(Asset.id).where(Asset.code == data["code"])) is not None:
         raise DuplicateCode(f"An asset with code {data['code']!r} already exists.", field="code")
     _check_location(session, data["location_id"])
@@ -110,9 +113,14 @@ def create_asset(session: Session, data: dict[str, Any]) -> Asset:
     return asset
 
 
-def update_asset(session: Session, asset_id: int, data: dict[str, Any], expected_version: int | None) -> Asset:
+def update_asset(
+    session: Session, asset_id: int, data: dict[str, Any], expected_version: int | None, actor: Principal | None
+) -> Asset:
     """Raises AssetNotFound, PreconditionFailed, AssetRetired, DuplicateCode, UnknownReference, InvalidInput."""
     asset = get_asset(session, asset_id)
+    check_can_manage_location(actor, asset.location_id)
+    if "location_id" in data:
+        check_can_manage_location(actor, data["location_id"])
     check_version(asset.version, expected_version)
     if asset.status == "retired":
         raise AssetRetired("A retired asset cannot be changed.")
@@ -138,9 +146,10 @@ def update_asset(session: Session, asset_id: int, data: dict[str, Any], expected
     return asset
 
 
-def retire_asset(session: Session, asset_id: int, expected_version: int | None) -> Asset:
+def retire_asset(session: Session, asset_id: int, expected_version: int | None, actor: Principal | None) -> Asset:
     """Retiring is final and idempotent; raises AssetNotFound, PreconditionFailed."""
     asset = get_asset(session, asset_id)
+    check_can_manage_location(actor, asset.location_id)
     check_version(asset.version, expected_version)
     if asset.status == "retired":
         return asset

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, selectinload
 from services.inventory.domain.concurrency import check_version, flush_versioned
 from services.inventory.domain.errors import DuplicateCode, LocationNotFound
 from services.inventory.domain.events import emit, location_snapshot
+from services.inventory.domain.permissions import check_can_manage_location, check_is_admin
 from services.inventory.models import Location, OpeningHours
 from shared import clock
+from shared.auth import Principal
 from shared.errors import InvalidInput
 
 LOCATION_FIELDS = ("code", "name", "street", "postal_code", "city", "phone", "email")
@@ -67,8 +69,9 @@ def _set_hours(location: Location, hours: Sequence[dict[str, Any]]) -> None:
     location.opening_hours = [OpeningHours(weekday=h["weekday"], opens=h["opens"], closes=h["closes"]) for h in hours]
 
 
-def create_location(session: Session, data: dict[str, Any]) -> Location:
-    """Raises DuplicateCode, InvalidInput (opening hours)."""
+def create_location(session: Session, data: dict[str, Any], actor: Principal | None) -> Location:
+    """Raises Forbidden (admins only), DuplicateCode, InvalidInput (opening hours)."""
+    check_is_admin(actor)
     _ensure_code_free(session, data["code"])
     location = Location(**{k: data.get(k) for k in LOCATION_FIELDS if k in data})
     _set_hours(location, data.get("opening_hours", []))
@@ -78,9 +81,12 @@ def create_location(session: Session, data: dict[str, Any]) -> Location:
     return location
 
 
-def update_location(session: Session, location_id: int, data: dict[str, Any], expected_version: int | None) -> Location:
+def update_location(
+    session: Session, location_id: int, data: dict[str, Any], expected_version: int | None, actor: Principal | None
+) -> Location:
     """Raises LocationNotFound, PreconditionFailed, DuplicateCode, InvalidInput."""
     location = get_location(session, location_id)
+    check_can_manage_location(actor, location.id)
     check_version(location.version, expected_version)
     if "code" in data:
         _ensure_code_free(session, data["code"], own_id=location.id)

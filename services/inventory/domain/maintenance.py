@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from services.inventory.domain.assets import get_asset
 from services.inventory.domain.errors import AssetRetired, MaintenanceWindowNotFound
 from services.inventory.domain.events import emit, maintenance_snapshot
+from services.inventory.domain.permissions import check_can_manage_location
 from services.inventory.models import MaintenanceWindow
+from shared.auth import Principal
 from shared.errors import InvalidInput
 
 
@@ -26,19 +28,24 @@ def add_maintenance_window(
     starts_at: datetime,
     ends_at: datetime,
     reason: str,
-    created_by: int | None,
+    actor: Principal | None,
 ) -> MaintenanceWindow:
     """Raises AssetNotFound, AssetRetired, InvalidInput (ends before it starts).
 
     A window over an approved loan is still recorded: the asset really is away; booking flags the loans hit.
     """
     asset = get_asset(session, asset_id)
+    check_can_manage_location(actor, asset.location_id)
     if asset.status == "retired":
         raise AssetRetired("A retired asset needs no maintenance window.")
     if ends_at <= starts_at:
         raise InvalidInput("The end must be after the start.", field="ends_at")
     window = MaintenanceWindow(
-        asset_id=asset_id, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=created_by
+        asset_id=asset_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason,
+        created_by=actor.staff_id if actor else None,
     )
     session.add(window)
     session.flush()
@@ -46,8 +53,9 @@ def add_maintenance_window(
     return window
 
 
-def remove_maintenance_window(session: Session, asset_id: int, window_id: int) -> None:
-    """Raises MaintenanceWindowNotFound."""
+def remove_maintenance_window(session: Session, asset_id: int, window_id: int, actor: Principal | None) -> None:
+    """Raises Forbidden, MaintenanceWindowNotFound."""
+    check_can_manage_location(actor, get_asset(session, asset_id).location_id)
     window = session.get(MaintenanceWindow, window_id)
     if window is None or window.asset_id != asset_id:
         raise MaintenanceWindowNotFound(f"Asset {asset_id} has no maintenance window {window_id}.")

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from services.inventory.domain.concurrency import check_version, flush_versioned
 from services.inventory.domain.errors import DuplicateCode, RequirementNotFound, UnknownReference
 from services.inventory.domain.events import emit, requirement_snapshot
+from services.inventory.domain.permissions import check_is_admin
 from services.inventory.models import Asset, Requirement
+from shared.auth import Principal
 
 REQUIREMENT_FIELDS = (
     "code",
@@ -48,8 +50,9 @@ def _check_provider(session: Session, asset_id: int | None) -> None:
         raise UnknownReference(f"There is no asset {asset_id} to provide this.", field="provided_by_asset_id")
 
 
-def create_requirement(session: Session, data: dict[str, Any]) -> Requirement:
-    """Raises DuplicateCode, UnknownReference."""
+def create_requirement(session: Session, data: dict[str, Any], actor: Principal | None) -> Requirement:
+    """Raises Forbidden (admins only), DuplicateCode, UnknownReference."""
+    check_is_admin(actor)
     if session.scalar(sa.select(Requirement.id).where(Requirement.code == data["code"])) is not None:
         raise DuplicateCode(f"A requirement with code {data['code']!r} already exists.", field="code")
     _check_provider(session, data.get("provided_by_asset_id"))
@@ -61,9 +64,10 @@ def create_requirement(session: Session, data: dict[str, Any]) -> Requirement:
 
 
 def update_requirement(
-    session: Session, requirement_id: int, data: dict[str, Any], expected_version: int | None
+    session: Session, requirement_id: int, data: dict[str, Any], expected_version: int | None, actor: Principal | None
 ) -> Requirement:
     """Raises RequirementNotFound, PreconditionFailed, DuplicateCode, UnknownReference."""
+    check_is_admin(actor)
     requirement = get_requirement(session, requirement_id)
     check_version(requirement.version, expected_version)
     if (

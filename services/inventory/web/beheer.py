@@ -199,7 +199,7 @@ def update(asset_id: int) -> Response | tuple[str, int]:
         return asset_page(asset_id, errors, 422)
     db = get_session()
     try:
-        assets.update_asset(db, asset_id, data, int(request.form.get("version", "0") or 0))
+        assets.update_asset(db, asset_id, data, int(request.form.get("version", "0") or 0), current_principal())
         db.commit()
     except PreconditionFailed:
         db.rollback()
@@ -226,15 +226,9 @@ def add_window(asset_id: int) -> Response | tuple[str, int]:
     if errors:
         return asset_page(asset_id, errors, 422)
     db = get_session()
-    principal = current_principal()
     try:
         maintenance.add_maintenance_window(
-            db,
-            asset_id,
-            moments["starts"],
-            moments["ends"],
-            form.get("reason", "").strip(),
-            principal.staff_id if principal else None,
+            db, asset_id, moments["starts"], moments["ends"], form.get("reason", "").strip(), current_principal()
         )
         db.commit()
     except DomainError as error:
@@ -247,8 +241,13 @@ def add_window(asset_id: int) -> Response | tuple[str, int]:
 @blp.post("/materiaal/<int:asset_id>/onderhoud/<int:window_id>/verwijderen")
 def remove_window(asset_id: int, window_id: int) -> Response:
     db = get_session()
-    maintenance.remove_maintenance_window(db, asset_id, window_id)
-    db.commit()
+    try:
+        maintenance.remove_maintenance_window(db, asset_id, window_id, current_principal())
+        db.commit()
+    except DomainError as error:
+        db.rollback()
+        flash(error.detail, "error")
+        return redirect(f"/inventory/beheer/materiaal/{asset_id}#onderhoud", code=303)
     flash(WORDS[_lang()]["removed"], "ok")
     return redirect(f"/inventory/beheer/materiaal/{asset_id}#onderhoud", code=303)
 
@@ -272,11 +271,16 @@ def update_requirement(requirement_id: int) -> Response | tuple[str, int]:
         return requirement_page(requirement_id, errors, 422)
     db = get_session()
     try:
-        requirements.update_requirement(db, requirement_id, data, int(request.form.get("version", "0") or 0))
+        version = int(request.form.get("version", "0") or 0)
+        requirements.update_requirement(db, requirement_id, data, version, current_principal())
         db.commit()
     except PreconditionFailed:
         db.rollback()
         flash(WORDS[_lang()]["stale"], "error")
+        return redirect(f"/inventory/beheer/voorwaarden/{requirement_id}", code=303)
+    except DomainError as error:  # Forbidden: only administrators change the requirement catalogue
+        db.rollback()
+        flash(error.detail, "error")
         return redirect(f"/inventory/beheer/voorwaarden/{requirement_id}", code=303)
     flash(WORDS[_lang()]["saved"], "ok")
     return redirect(f"/inventory/beheer/voorwaarden/{requirement_id}", code=303)

@@ -1,0 +1,110 @@
+"""The booking service's event consumer: ``booking.handle_event`` feeds booking's copy of the inventory.
+
+The handlers live in ``services.booking.handlers.EVENT_HANDLERS`` (event type → fn(session, envelope)); they
+are imported when the first event arrives, so this module works before they exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from functools import cache
+from typing import Any
+
+from celery import shared_task
+
+from services.booking import models
+from shared.config import int_setting, load_settings
+from shared.consumer import consume
+from shared.db import Database
+
+log = logging.getLogger("uitleen.booking.tasks")
+
+
+@cache
+def _database() -> Database:
+    return Database(load_settings("booking").database_url)
+
+
+@shared_task(name="booking.handle_event", bind=True)
+def handle_event(self: Any, envelope: dict[str, Any]) -> str:
+    try:
+        handlers = importlib.import_module("services.booking.handlers").EVENT_HANDLERS
+    except ModuleNotFoundError as error:
+        if error.name != "services.booking.handlers":
+            raise
+        # Only before the booking handlers are merged: the event is acknowledged without effect.
+        log.warning("booking.handle_event: no services.booking.handlers yet; event %s dropped", envelope.get("id"))
+        return "no_handlers"
+    settings = load_settings("booking")
+    return consume(
+        self,
+        envelope,
+        _database(),
+        models.ProcessedEvent,
+        getattr(models, "DeadLetter", None),
+        handlers,
+        max_retries=int_setting(settings, "BOOKING_EVENT_MAX_RETRIES", 8),
+        base_seconds=int_setting(settings, "BOOKING_EVENT_RETRY_SECONDS", 5, minimum=1),
+    )
+
+
+def _run_scan(name: str, scan: Any) -> list[int]:
+    """Run one periodic scan in its own transaction at the shared clock's now; logs what it changed."""
+    from shared import clock
+
+    with _database().transaction() as session:
+        changed: list[int] = scan(session, clock.now())
+    if changed:
+        log.info("%s: %d request(s): %s", name, len(changed), changed[:20])
+    else:
+        log.debug("%s: nothing due", name)
+    return changed
+
+
+@shared_task(name="booking.expire_stale_requests")
+def expire_stale_requests() -> list[int]:
+    """Requests nobody decided on in time expire (the requester is told through the event)."""
+    from services.booking.config import load_policy
+    from services.booking.domain import scans
+
+    policy = load_policy(load_settings("booking"))
+    return _run_scan(
+        "booking.expire_stale_requests",
+        lambda session, now: scans.expire_stale_requests(session, now, policy.expire_after_hours),
+    )
+
+
+@shared_task(name="booking.release_no_shows")
+def release_no_shows() -> list[int]:
+    """Approved loans nobody picked up within the grace period are released for others."""
+    from services.booking.config import load_policy
+    from services.booking.domain import scans
+
+    policy = load_policy(load_settings("booking"))
+    return _run_scan(
+        "booking.release_no_shows",
+        lambda session, now: scans.release_no_shows(session, now, policy.no_show_grace_hours),
+    )
+
+
+@shared_task(name="booking.mark_overdue")
+def mark_overdue() -> list[int]:
+    """Loans not returned by their return time become overdue (the event starts the overdue notices)."""
+    from services.booking.domain import scans
+
+    return _run_scan("booking.mark_overdue", scans.mark_overdue)
+
+
+def beat_schedule(scan_seconds: float = 60.0) -> dict[str, Any]:
+    """Booking's periodic scans; each tick that waited past its period is dropped, not piled up."""
+    options = {"queue": "booking", "expires": scan_seconds}
+    return {
+        "booking-expire-stale-requests": {
+            "task": "booking.expire_stale_requests",
+            "schedule": scan_seconds,
+            "options": options,
+        },
+        "booking-release-no-shows": {"task": "booking.release_no_shows", "schedule": scan_seconds, "options": options},
+        "booking-mark-overdue": {"task": "booking.mark_overdue", "schedule": scan_seconds, "options": options},
+    }

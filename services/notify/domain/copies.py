@@ -1,0 +1,139 @@
+"""Notify's own copies of bookings, locations and assets, kept from events; and the event handlers.
+
+Payloads are full snapshots, so each event simply replaces the copy. An event older than the copy (events of
+one booking may arrive out of order across relays and worker threads) does not roll it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.notify.config import NotifyConfig
+from services.notify.domain import notifications
+from services.notify.domain.schedule import IMMEDIATE, digest_due, reminders_for
+from services.notify.models import Asset, Booking, BookingItem, Location
+from shared.consumer import Handler
+from shared.events import Envelope
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def upsert_booking(session: Session, envelope: Envelope) -> tuple[Booking, bool]:
+    """The booking copy after ``envelope``; the flag says whether the event was newer than the copy."""
+    payload = envelope.payload
+    booking = session.get(Booking, int(payload["request_id"]), with_for_update=True)
+    if booking is not None and booking.last_event_at > envelope.occurred_at:
+        return booking, False
+    if booking is None:
+        booking = Booking(request_id=int(payload["request_id"]))
+        session.add(booking)
+    contact = payload.get("contact") or {}
+    booking.reference = str(payload["reference"])
+    booking.status = str(payload["status"])
+    booking.location_id = int(payload["location"]["id"])
+    booking.contact_email = contact.get("email") or None
+    booking.language = "en" if contact.get("language") == "en" else "nl"
+    booking.pickup_at = _instant(payload["pickup_at"])
+    booking.return_at = _instant(payload["return_at"])
+    booking.snapshot = payload
+    booking.last_event_at = envelope.occurred_at
+    booking.items = [
+        BookingItem(asset_id=int(item["asset_id"]), category=str(item.get("category") or "other"))
+        for item in payload.get("items", [])
+    ]
+    _remember_location(session, payload["location"], envelope.occurred_at, only_if_new=True)
+    session.flush()
+    return booking, True
+
+
+def _remember_location(session: Session, data: dict[str, Any], at: datetime, only_if_new: bool = False) -> None:
+    location = session.get(Location, int(data["id"]))
+    if location is not None and (only_if_new or location.last_event_at > at):
+        return
+    if location is None:
+        location = Location(id=int(data["id"]))
+        session.add(location)
+    location.name = str(data.get("name") or "")
+    location.email = data.get("email") or None
+    location.snapshot = data
+    location.last_event_at = at
+
+
+def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConfig) -> None:
+    """Update the copy, queue the event's immediate messages, recompute the reminders."""
+    booking, newer = upsert_booking(session, envelope)
+    for kind, audience in IMMEDIATE.get(envelope.type, ()):
+        notifications.ensure_notification(
+            session,
+            kind=kind,
+            audience=audience,
+            due_at=envelope.occurred_at,
+            request_id=booking.request_id,
+            location_id=booking.location_id,
+        )
+    if newer:
+        categories = [item.category for item in booking.items]
+        wanted = reminders_for(booking.status, booking.pickup_at, booking.return_at, categories, config)
+        notifications.recompute_reminders(session, booking, wanted)
+        if not booking.contact_email:
+            for due in wanted:
+                if due.audience == "requester":
+                    day = notifications.local_day(due.due_at)
+                    notifications.ensure_digest(session, booking.location_id, digest_due(day, config))
+
+
+def apply_location_event(session: Session, envelope: Envelope) -> None:
+    _remember_location(session, envelope.payload, envelope.occurred_at)
+
+
+def apply_asset_event(session: Session, envelope: Envelope) -> None:
+    data = envelope.payload
+    asset = session.get(Asset, int(data["id"]))
+    if asset is not None and asset.last_event_at > envelope.occurred_at:
+        return
+    if asset is None:
+        asset = Asset(id=int(data["id"]))
+        session.add(asset)
+    asset.code = str(data.get("code") or "")
+    asset.category = str(data.get("category") or "other")
+    asset.location_id = data.get("location_id")
+    asset.snapshot = data
+    asset.last_event_at = envelope.occurred_at
+
+
+BOOKING_TYPES = (
+    "submitted",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "cancelled",
+    "picked_up",
+    "returned",
+    "overdue",
+    "expired",
+    "no_show",
+    "rescheduled",
+    "contact_changed",
+)
+
+
+def event_handlers(config: NotifyConfig) -> dict[str, Handler]:
+    """Event type → handler(session, envelope), as ``shared.consumer.apply_event`` wants them."""
+
+    def booking_handler(session: Session, envelope: Envelope) -> None:
+        apply_booking_event(session, envelope, config)
+
+    handlers: dict[str, Callable[[Session, Envelope], None]] = {
+        f"booking.request.{verb}": booking_handler for verb in BOOKING_TYPES
+    }
+    for verb in ("created", "updated"):
+        handlers[f"inventory.location.{verb}"] = apply_location_event
+    for verb in ("created", "updated", "retired"):
+        handlers[f"inventory.asset.{verb}"] = apply_asset_event
+    return handlers

@@ -1,0 +1,131 @@
+"""Mail transports behind one small interface: SMTP for real, capture (into notify's database) for the demo.
+
+A transport raises ``TemporaryFailure`` when trying again later may work (SMTP 4xx, connection refused or
+dropped, timeout) and ``PermanentFailure`` when it will not (SMTP 5xx: unknown mailbox, rejected content).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.notify.config import NotifyConfig
+from services.notify.models import CapturedMail
+
+
+class TemporaryFailure(Exception):
+    pass
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Message:
+    to: str
+    subject: str
+    text: str
+    html: str
+    message_id: str
+    ics: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class MailSender(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+def build_email(message: Message, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    # A stable Message-ID per notification: a resend after a crash is recognisable as the same message.
+    email["Message-ID"] = message.message_id
+    for name, value in message.headers.items():
+        email[name] = value
+    email.set_content(message.text)
+    email.add_alternative(message.html, subtype="html")
+    if message.ics:
+        email.add_attachment(
+            message.ics.encode(), maintype="text", subtype="calendar", filename="uitleen.ics", params={}
+        )
+    return email
+
+
+def notification_message_id(notification_id: int) -> str:
+    return f"<notification-{notification_id}@uitleen.stad.gent>"
+
+
+class SmtpSender:
+    def __init__(self, config: NotifyConfig) -> None:
+        self.config = config
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        if c.smtp_security == "tls":
+            return smtplib.SMTP_SSL(
+                c.smtp_host, c.smtp_port, timeout=c.smtp_timeout, context=ssl.create_default_context()
+            )
+        smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout)
+        if c.smtp_security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        return smtp
+
+    def send(self, message: Message) -> None:
+        """Raises TemporaryFailure or PermanentFailure (see the module docstring)."""
+        email = build_email(message, self.config.mail_from)
+        try:
+            with self._connect() as smtp:
+                if self.config.smtp_username:
+                    smtp.login(self.config.smtp_username, self.config.smtp_password)
+                smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            if all(400 <= code < 500 for code in codes):
+                raise TemporaryFailure(f"recipient refused for now: {error.recipients}") from error
+            raise PermanentFailure(f"recipient refused: {error.recipients}") from error
+        except smtplib.SMTPResponseException as error:
+            if 400 <= error.smtp_code < 500:
+                raise TemporaryFailure(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+            raise PermanentFailure(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+        except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as error:
+            raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+        except smtplib.SMTPException as error:
+            raise PermanentFailure(f"{type(error).__name__}: {error}") from error
+
+
+class CaptureSender:
+    """Keeps the mail in notify's own database instead of sending it (embedded default, tests)."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    def send(self, message: Message) -> None:
+        with self.session_factory() as session, session.begin():
+            session.add(
+                CapturedMail(
+                    message_id=message.message_id,
+                    recipient=message.to,
+                    subject=message.subject,
+                    text=message.text,
+                    html=message.html,
+                    ics=message.ics,
+                )
+            )
+
+
+def make_sender(config: NotifyConfig, session_factory: sessionmaker[Session]) -> MailSender:
+    return SmtpSender(config) if config.mail_backend == "smtp" else CaptureSender(session_factory)
+
+
+def new_message_id() -> str:
+    return make_msgid(domain="uitleen.stad.gent")

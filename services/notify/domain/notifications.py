@@ -1,0 +1,135 @@
+"""The schedule and delivery log: create, recompute, claim and settle ``scheduled_notifications`` rows.
+
+Every row has a unique ``delivery_key`` (booking, kind, due instant): creating it twice is a no-op, so neither
+a redelivered event nor two beats can make a second message for the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.notify.domain.schedule import REMINDER_KINDS, Due
+from services.notify.models import Booking, ScheduledNotification
+from shared.clock import BRUSSELS
+
+
+def delivery_key(request_id: int | None, kind: str, due_at: datetime, location_id: int | None = None) -> str:
+    subject = f"b{request_id}" if request_id is not None else f"l{location_id}"
+    return f"{subject}:{kind}:{due_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+
+def ensure_notification(
+    session: Session,
+    *,
+    kind: str,
+    audience: str,
+    due_at: datetime,
+    request_id: int | None,
+    location_id: int | None,
+) -> ScheduledNotification:
+    """The row for this delivery key, created as scheduled if new; revived if it was skipped as stale."""
+    key = delivery_key(request_id, kind, due_at, location_id)
+    row = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.delivery_key == key)).first()
+    if row is None:
+        row = ScheduledNotification(
+            delivery_key=key,
+            kind=kind,
+            audience=audience,
+            due_at=due_at,
+            not_before=due_at,
+            request_id=request_id,
+            location_id=location_id,
+            status="scheduled",
+            attempts=0,
+        )
+        session.add(row)
+        session.flush()
+    elif row.status == "skipped" and row.reason and row.reason.startswith("stale:"):
+        row.status, row.reason = "scheduled", None
+    return row
+
+
+def recompute_reminders(session: Session, booking: Booking, wanted: list[Due]) -> None:
+    """Make the booking's scheduled reminders exactly ``wanted``: stale ones are skipped, missing ones added."""
+    keys = {delivery_key(booking.request_id, d.kind, d.due_at) for d in wanted}
+    pending = session.scalars(
+        sa.select(ScheduledNotification).where(
+            ScheduledNotification.request_id == booking.request_id,
+            ScheduledNotification.kind.in_(REMINDER_KINDS),
+            ScheduledNotification.status == "scheduled",
+        )
+    ).all()
+    for row in pending:
+        if row.delivery_key not in keys:
+            row.status = "skipped"
+            row.reason = f"stale: booking now {booking.status}, pick-up/return moved or reminder no longer needed"
+    for due in wanted:
+        ensure_notification(
+            session,
+            kind=due.kind,
+            audience=due.audience,
+            due_at=due.due_at,
+            request_id=booking.request_id,
+            location_id=booking.location_id,
+        )
+
+
+def ensure_digest(session: Session, location_id: int, hour_due: datetime) -> None:
+    ensure_notification(
+        session, kind="call_list_digest", audience="staff", due_at=hour_due, request_id=None, location_id=location_id
+    )
+
+
+def claim_due(session: Session, now: datetime, lease_seconds: int, limit: int = 20) -> list[ScheduledNotification]:
+    """Claim due rows for sending: ``FOR UPDATE SKIP LOCKED`` so two dispatchers never take the same row.
+
+    A row left in ``sending`` past its lease (its worker died mid-send) is due again: at most one more send.
+    """
+    rows = session.scalars(
+        sa.select(ScheduledNotification)
+        .where(
+            sa.or_(
+                sa.and_(ScheduledNotification.status == "scheduled", ScheduledNotification.not_before <= now),
+                sa.and_(ScheduledNotification.status == "sending", ScheduledNotification.lease_until < now),
+            )
+        )
+        .order_by(ScheduledNotification.not_before, ScheduledNotification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        row.status = "sending"
+        row.attempts += 1
+        row.lease_until = now + timedelta(seconds=lease_seconds)
+    return list(rows)
+
+
+def settle(row: ScheduledNotification, status: str, now: datetime, **fields: Any) -> None:
+    row.status = status
+    row.lease_until = None
+    if status == "sent":
+        row.sent_at = now
+    for name, value in fields.items():
+        setattr(row, name, value)
+
+
+def search_notifications(session: Session, filters: dict[str, Any]) -> sa.Select[Any]:
+    """The delivery log, newest first, filtered by status, kind, recipient (substring), booking, location."""
+    query = sa.select(ScheduledNotification).order_by(ScheduledNotification.due_at.desc(), ScheduledNotification.id)
+    for name in ("status", "kind", "request_id", "location_id", "audience"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(ScheduledNotification, name) == filters[name])
+    if filters.get("recipient"):
+        query = query.where(ScheduledNotification.recipient.ilike(f"%{filters['recipient']}%"))
+    if filters.get("reference"):
+        ids = sa.select(Booking.request_id).where(Booking.reference == filters["reference"])
+        query = query.where(ScheduledNotification.request_id.in_(ids))
+    return query
+
+
+def local_day(instant: datetime) -> date:
+    return instant.astimezone(BRUSSELS).date()

@@ -1,0 +1,176 @@
+"""The outbox relay: publishes a service's unpublished outbox rows to each subscriber's durable queue.
+
+Run as a long-lived process per producing service (``python -m shared.relay --service inventory``), or once
+(``--once``). Several relays may run at once: each batch is claimed with ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL (on SQLite, ``BEGIN IMMEDIATE`` serialises them). A row is marked published in the same transaction
+that claimed it, *after* the broker accepted every message: a crash between the two publishes it again, which
+the consumers' idempotency absorbs (at least once, never zero times).
+
+This module reads the ``outbox`` table through SQLAlchemy Core, so it needs no service's models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from celery import Celery
+
+from shared import clock
+from shared.celery_app import make_celery
+from shared.config import SERVICES, load_settings
+from shared.db import Database, UTCDateTime
+from shared.logging import configure_logging
+from shared.routing import handler_task_name, queue_name, subscribers
+
+log = logging.getLogger("uitleen.relay")
+
+outbox = sa.Table(
+    "outbox",
+    sa.MetaData(),
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("type", sa.String(100)),
+    sa.Column("version", sa.Integer),
+    sa.Column("occurred_at", UTCDateTime()),
+    sa.Column("producer", sa.String(40)),
+    sa.Column("payload", sa.JSON),
+    sa.Column("published_at", UTCDateTime()),
+    sa.Column("attempts", sa.Integer),
+    sa.Column("last_error", sa.Text),
+)
+
+Publisher = Callable[[str, dict[str, Any]], None]
+
+
+def celery_publisher(app: Celery) -> Publisher:
+    """Publishes an envelope as the subscriber's ``<service>.handle_event`` task on its own queue."""
+
+    def publish(service: str, envelope: dict[str, Any]) -> None:
+        app.send_task(
+            handler_task_name(service),
+            args=[envelope],
+            queue=queue_name(service),
+            task_id=f"{envelope['id']}:{service}",
+            retry=True,
+            retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2},
+        )
+
+    return publish
+
+
+def _envelope(row: sa.Row[Any]) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "type": row.type,
+        "version": row.version,
+        "occurred_at": row.occurred_at.isoformat(),
+        "producer": row.producer,
+        "payload": row.payload,
+    }
+
+
+def relay_once(database: Database, publish: Publisher, batch_size: int = 100) -> int:
+    """Publish up to ``batch_size`` unpublished rows, oldest first; returns how many were published.
+
+    Raises whatever the broker raises; the claimed rows then stay unpublished (the transaction rolls back).
+    """
+    query = (
+        sa.select(outbox)
+        .where(outbox.c.published_at.is_(None))
+        .order_by(outbox.c.occurred_at, outbox.c.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    with database.engine.begin() as connection:
+        rows = connection.execute(query).all()
+        for row in rows:
+            envelope = _envelope(row)
+            for service in subscribers(row.type):
+                publish(service, envelope)
+        if rows:
+            connection.execute(
+                outbox.update()
+                .where(outbox.c.id.in_([row.id for row in rows]))
+                .values(published_at=clock.now(), attempts=outbox.c.attempts + 1)
+            )
+    return len(rows)
+
+
+def unpublished_count(database: Database) -> int:
+    with database.engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            ).scalar_one()
+        )
+
+
+def run_forever(services: list[str], poll_seconds: float, stop: Callable[[], bool]) -> None:
+    """Relay every named service's outbox until ``stop()`` says so; broker or database errors are retried."""
+    databases = {service: Database(load_settings(service).database_url) for service in services}
+    app = make_celery("relay", load_settings(services[0]))
+    publish = celery_publisher(app)
+    backoff = poll_seconds
+    heartbeat = os.environ.get("RELAY_HEARTBEAT_FILE")
+    while not stop():
+        published = 0
+        try:
+            for database in databases.values():
+                published += relay_once(database, publish)
+            backoff = poll_seconds
+            if heartbeat:
+                # A container health check reads this file's age: a relay stuck for long is restarted.
+                Path(heartbeat).touch()
+        except Exception:  # the relay must outlive a broker or database restart
+            log.exception("relay: publishing failed; retrying in %.1f s", backoff)
+            backoff = min(max(backoff * 2, 0.5), 10.0)
+            time.sleep(backoff)
+            continue
+        if published:
+            log.info("relay: published %d event(s)", published)
+        else:
+            time.sleep(poll_seconds)
+    for database in databases.values():
+        database.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Publish outbox rows to the consuming services' queues.")
+    parser.add_argument("--service", action="append", choices=SERVICES, help="producing service (repeatable)")
+    parser.add_argument("--once", action="store_true", help="publish what is waiting, then exit")
+    parser.add_argument("--poll", type=float, default=0.5, help="seconds to wait when nothing is waiting")
+    args = parser.parse_args(argv)
+    services: list[str] = args.service or list(SERVICES)
+    settings = load_settings(services[0])
+    configure_logging(settings.log_format, settings.log_level)
+    if args.once:
+        app = make_celery("relay", settings)
+        for service in services:
+            database = Database(load_settings(service).database_url)
+            while relay_once(database, celery_publisher(app)):
+                pass
+            database.dispose()
+        return 0
+    stopping = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    log.info("relay: running for %s", ", ".join(services))
+    run_forever(services, args.poll, lambda: stopping)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,7 +16,23 @@ $(STAMP): pyproject.toml constraints.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
 .PHONY: install
-install: $(STAMP) ## create the virtualenv and install the pinned dependencies
+install: $(STAMP) catalogues ## create the virtualenv and install the pinned dependencies
+
+PAGES := services/booking/web
+
+.PHONY: catalogues
+catalogues: $(STAMP) ## compile the pages' message catalogues (.po -> .mo)
+	@$(VENV)/bin/pybabel compile -d $(PAGES)/translations
+
+.PHONY: translations
+translations: $(STAMP) ## extract the pages' texts into messages.pot and update the English catalogue
+	$(VENV)/bin/pybabel extract -F $(PAGES)/babel.cfg -k _l -k ngettext:1,2 -o $(PAGES)/translations/messages.pot $(PAGES)
+	$(VENV)/bin/pybabel update -i $(PAGES)/translations/messages.pot -d $(PAGES)/translations -l en --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d $(PAGES)/translations
+
+.PHONY: browser
+browser: ## make sure Debian's chromium and axe-core are there for the browser tests
+	bash deploy/ensure-browser.sh
 
 .PHONY: run
 run: $(STAMP) ## run the whole suite on the embedded default (SQLite, no servers) at http://127.0.0.1:8000
@@ -66,7 +82,7 @@ typecheck: $(STAMP) ## mypy on shared/ and the services
 	$(VENV)/bin/mypy
 
 .PHONY: pytest
-pytest: $(STAMP) services ## the test suite against real PostgreSQL and Redis
+pytest: $(STAMP) services browser ## the test suite against real PostgreSQL and Redis
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 .PHONY: test

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from services.inventory import web
 from services.inventory.api import assets, auth, locations, requirements
 from services.inventory.domain.staff import is_token_revoked
 from shared.auth import init_auth
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
         init_auth(app, token_revoked=token_revoked)
         auth.limiter.init_app(app)
+        web.init_pages(app)
         from services.inventory import cli
 
         cli.register(app, database)

@@ -96,6 +96,8 @@ def test_make_run_serves_the_demo_and_keeps_data_across_a_restart(tmp_path):
         )
         assert status == 201
         assert http("GET", f"{base}/booking/openapi.json")[0] == 200
+        with urllib.request.urlopen(f"{base}/", timeout=5) as home:  # the public pages at the root
+            assert "Materiaal lenen voor je buurt" in home.read().decode()
     finally:
         output = stop(process)
     assert process.returncode == 0, output

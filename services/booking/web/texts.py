@@ -1,0 +1,61 @@
+"""Words for people that the inventory copy does not carry: badge explanations and category descriptions.
+
+Each badge is explained in one sentence. Unknown codes fall back to the requirement's own label.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+BADGES = {
+    "trekhaak": (_l("Trekhaak nodig"), _l("Je trekt de caravan zelf, met een wagen die een trekhaak heeft.")),
+    "extra-nummerplaat": (
+        _l("Extra nummerplaat nodig"),
+        _l("Een aanhangwagen draagt een kopie van de nummerplaat van de wagen die trekt; die breng je mee."),
+    ),
+    "bestelwagen": (
+        _l("Bestelwagen nodig"),
+        _l("Dit past alleen in een bestelwagen: kom met je eigen bestelwagen of leen die van de stad erbij."),
+    ),
+    "rijbewijs-b": (_l("Rijbewijs B nodig"), _l("Wie rijdt, heeft een rijbewijs B.")),
+}
+
+CATEGORIES = {
+    "caravan": _l("Een caravan ingericht als doorgeefbazaar voor sport-, spel- en schoolmateriaal."),
+    "give_box": _l("Een kast op wieltjes om spullen te ruilen op je buurtfeest of evenement."),
+    "sewing_machine": _l("Naaimachines van het naaiatelier, voor kleine textielherstellingen."),
+    "repair_kit": _l("Gereedschapskoffer om een Repair Café te houden."),
+    "vehicle": _l("Bestelwagen om materiaal te vervoeren."),
+}
+
+WEEKDAYS = (_l("maandag"), _l("dinsdag"), _l("woensdag"), _l("donderdag"), _l("vrijdag"), _l("zaterdag"), _l("zondag"))
+
+STATUSES = {
+    "requested": _l("Wacht op een beslissing"),
+    "approved": _l("Goedgekeurd"),
+    "rejected": _l("Geweigerd"),
+    "withdrawn": _l("Ingetrokken"),
+    "expired": _l("Vervallen (niemand besliste op tijd)"),
+    "cancelled": _l("Geannuleerd"),
+    "no_show": _l("Niet opgehaald"),
+    "picked_up": _l("Opgehaald"),
+    "overdue": _l("Te laat terug"),
+    "returned": _l("Teruggebracht"),
+}
+
+ACTIONS = {
+    "submit": _l("Aanvraag verstuurd"),
+    "approve": _l("Goedgekeurd"),
+    "reject": _l("Geweigerd"),
+    "withdraw": _l("Ingetrokken"),
+    "expire": _l("Vervallen"),
+    "cancel": _l("Geannuleerd"),
+    "no_show": _l("Niet opgehaald"),
+    "pick_up": _l("Opgehaald"),
+    "mark_overdue": _l("Te laat"),
+    "return": _l("Teruggebracht"),
+    "reschedule": _l("Datum gewijzigd"),
+    "change_contact": _l("Contactgegevens aangepast"),
+}
+
+ACTORS = {"requester": _l("door jou"), "staff": _l("door de buurtwerker"), "system": _l("automatisch")}

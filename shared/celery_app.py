@@ -14,6 +14,21 @@ from shared.config import Settings
 VISIBILITY_TIMEOUT_SECONDS = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600"))
 
 
+def redis_transport_options() -> dict[str, Any]:
+    """Redis transport options; ``BROKER_UNACKED_RESTORE_SECONDS`` makes unacked-message recovery scan that often.
+
+    kombu scans for unacked messages older than the visibility timeout every 10 s but only on every 10th tick
+    (so every ~100 s), under a mutex that expires after 300 s. That is fine in production; tests with a short
+    visibility timeout set BROKER_UNACKED_RESTORE_SECONDS=1 so a message lost with a worker returns quickly.
+    """
+    options: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
+    restore = os.environ.get("BROKER_UNACKED_RESTORE_SECONDS")
+    if restore:
+        seconds = max(1, int(restore))
+        options.update(unacked_restore_interval=seconds, unacked_restore_throttle=1, unacked_mutex_expire=30)
+    return options
+
+
 def make_celery(name: str, settings: Settings, **overrides: Any) -> Celery:
     app = Celery(name, broker=settings.broker_url)
     app.conf.update(
@@ -28,9 +43,7 @@ def make_celery(name: str, settings: Settings, **overrides: Any) -> Celery:
         # One message at a time per worker process, so a slow task does not hold others hostage unacked.
         worker_prefetch_multiplier=1,
         # kombu's SQLAlchemy transport hands its options to create_engine(): Redis only.
-        broker_transport_options=(
-            {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS} if settings.broker_url.startswith("redis") else {}
-        ),
+        broker_transport_options=(redis_transport_options() if settings.broker_url.startswith("redis") else {}),
         broker_connection_retry_on_startup=True,
         task_default_queue=name,
         timezone="Europe/Brussels",

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import clock
+from shared.confirmations import Confirmations
 from shared.db import Database, UTCDateTime
 from shared.events import Envelope, ProcessedEventMixin
 
@@ -146,6 +147,8 @@ def replay_dead_letter(
 def consume(
     task: Any,
     envelope: dict[str, Any],
+    service: str,
+    confirmations: Confirmations | None,
     database: Database,
     processed_model: type[ProcessedEventMixin],
     dead_letter_model: type[DeadLetterMixin] | None,
@@ -167,6 +170,7 @@ def consume(
         if dead_letter_model is None:
             raise
         record_dead_letter(database, dead_letter_model, envelope, error, 1)
+        _confirm(confirmations, envelope, service)
         return "dead_letter"
     try:
         outcome = apply_event(database, processed_model, parsed, handlers)
@@ -175,10 +179,17 @@ def consume(
         if retries >= max_retries and dead_letter_model is not None:
             record_dead_letter(database, dead_letter_model, envelope, error, retries + 1)
             log.error("event %s (%s) dead-lettered after %d attempts: %s", parsed.id, parsed.type, retries + 1, error)
+            _confirm(confirmations, envelope, service)
             return "dead_letter"
         delay = retry_delay(retries, base_seconds, max_seconds)
         log.warning("event %s (%s) failed, retry %d in %.1f s: %s", parsed.id, parsed.type, retries + 1, delay, error)
         raise task.retry(exc=error, countdown=delay, max_retries=None) from error
     if outcome == DUPLICATE:
         log.info("event %s (%s) already processed: skipped", parsed.id, parsed.type)
+    _confirm(confirmations, envelope, service)
     return outcome
+
+
+def _confirm(confirmations: Confirmations | None, envelope: dict[str, Any], service: str) -> None:
+    if confirmations is not None and envelope.get("producer") and envelope.get("id"):
+        confirmations.confirm(str(envelope["producer"]), service, str(envelope["id"]))

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,12 @@ from celery import Celery
 from shared import clock
 from shared.celery_app import make_celery
 from shared.config import SERVICES, load_settings
+from shared.confirmations import Confirmations
 from shared.db import Database, UTCDateTime
 from shared.logging import configure_logging
-from shared.routing import handler_task_name, queue_name, subscribers
+from shared.routing import ROUTES, handler_task_name, queue_name, subscribers
+
+SUBSCRIBERS = tuple(sorted(ROUTES))
 
 log = logging.getLogger("uitleen.relay")
 
@@ -50,10 +54,15 @@ outbox = sa.Table(
 Publisher = Callable[[str, dict[str, Any]], None]
 
 
-def celery_publisher(app: Celery) -> Publisher:
-    """Publishes an envelope as the subscriber's ``<service>.handle_event`` task on its own queue."""
+def celery_publisher(app: Celery, confirmations: Confirmations | None = None) -> Publisher:
+    """Publishes an envelope as the subscriber's ``<service>.handle_event`` task on its own queue.
+
+    With ``confirmations``, the (event, subscriber) pair is first noted as awaiting the consumer's confirmation.
+    """
 
     def publish(service: str, envelope: dict[str, Any]) -> None:
+        if confirmations is not None:
+            confirmations.expect(envelope["producer"], service, envelope["id"])
         app.send_task(
             handler_task_name(service),
             args=[envelope],
@@ -104,6 +113,42 @@ def relay_once(database: Database, publish: Publisher, batch_size: int = 100) ->
     return len(rows)
 
 
+def republish_unconfirmed(
+    database: Database,
+    producer: str,
+    publish: Publisher,
+    confirmations: Confirmations,
+    older_than_seconds: float,
+) -> int:
+    """Publish again every event a subscriber has not confirmed within ``older_than_seconds``; returns how many."""
+    count = 0
+    for subscriber in SUBSCRIBERS:
+        if confirmations.queue_length(queue_name(subscriber)) > 0:
+            # The consumer is down or behind: its unconfirmed events are most likely still queued. Only once it
+            # has drained its queue is an event still unconfirmed after the delay really lost.
+            continue
+        event_ids = confirmations.overdue(producer, subscriber, older_than_seconds)
+        if not event_ids:
+            continue
+        with database.engine.connect() as connection:
+            rows = {
+                str(row.id): row
+                for row in connection.execute(
+                    sa.select(outbox).where(outbox.c.id.in_([uuid.UUID(e) for e in event_ids]))
+                ).all()
+            }
+        for event_id in event_ids:
+            row = rows.get(event_id)
+            if row is None:  # pruned from the outbox: nothing left to send
+                confirmations.forget(producer, subscriber, event_id)
+                continue
+            publish(subscriber, _envelope(row))  # refreshes the entry's time
+            count += 1
+    if count:
+        log.warning("relay: published %d unconfirmed event(s) of %s again", count, producer)
+    return count
+
+
 def unpublished_count(database: Database) -> int:
     with database.engine.connect() as connection:
         return int(
@@ -116,8 +161,12 @@ def unpublished_count(database: Database) -> int:
 def run_forever(services: list[str], poll_seconds: float, stop: Callable[[], bool]) -> None:
     """Relay every named service's outbox until ``stop()`` says so; broker or database errors are retried."""
     databases = {service: Database(load_settings(service).database_url) for service in services}
-    app = make_celery("relay", load_settings(services[0]))
-    publish = celery_publisher(app)
+    settings = load_settings(services[0])
+    app = make_celery("relay", settings)
+    confirmations = Confirmations(settings.broker_url)
+    publish = celery_publisher(app, confirmations)
+    republish_after = float(os.environ.get("RELAY_REPUBLISH_SECONDS", "600"))
+    next_sweep = time.monotonic() + min(republish_after, 30)
     backoff = poll_seconds
     heartbeat = os.environ.get("RELAY_HEARTBEAT_FILE")
     while not stop():
@@ -125,6 +174,10 @@ def run_forever(services: list[str], poll_seconds: float, stop: Callable[[], boo
         try:
             for database in databases.values():
                 published += relay_once(database, publish)
+            if confirmations.enabled and time.monotonic() >= next_sweep:
+                for service, database in databases.items():
+                    republish_unconfirmed(database, service, publish, confirmations, republish_after)
+                next_sweep = time.monotonic() + min(republish_after, 30) / 2
             backoff = poll_seconds
             if heartbeat:
                 # A container health check reads this file's age: a relay stuck for long is restarted.
@@ -153,9 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_format, settings.log_level)
     if args.once:
         app = make_celery("relay", settings)
+        publisher = celery_publisher(app, Confirmations(settings.broker_url))
         for service in services:
             database = Database(load_settings(service).database_url)
-            while relay_once(database, celery_publisher(app)):
+            while relay_once(database, publisher):
                 pass
             database.dispose()
         return 0

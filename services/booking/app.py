@@ -7,8 +7,11 @@ from flask_smorest import Api
 
 from services.booking.api import availability, requests, status
 from services.booking.config import load_policy
+from services.booking.handlers import EVENT_HANDLERS
+from services.booking.models import DeadLetter, ProcessedEvent
 from shared.config import Settings, load_settings
 from shared.db import Database
+from shared.dead_letters_api import make_dead_letter_blueprint
 from shared.web import build_service_app
 
 
@@ -21,5 +24,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.extensions["booking_policy"] = policy
         for module in (requests, status, availability):
             api.register_blueprint(module.blp)
+        api.register_blueprint(make_dead_letter_blueprint(DeadLetter, ProcessedEvent, lambda: EVENT_HANDLERS))
 
     return build_service_app("booking", "Uitleen booking", settings, database, register)

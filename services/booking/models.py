@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
+from shared.consumer import DeadLetterMixin
 from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin, ProcessedEventMixin
 
@@ -39,6 +40,10 @@ class Base(DeclarativeBase):
 
 class OutboxEvent(OutboxMixin, Base):
     pass
+
+
+class DeadLetter(DeadLetterMixin, Base):
+    """Inventory events that kept failing here, with their error; operators replay them."""
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):

@@ -15,6 +15,7 @@ from celery import shared_task
 
 from services.booking import models
 from shared.config import int_setting, load_settings
+from shared.confirmations import Confirmations
 from shared.consumer import consume
 from shared.db import Database
 
@@ -24,6 +25,11 @@ log = logging.getLogger("uitleen.booking.tasks")
 @cache
 def _database() -> Database:
     return Database(load_settings("booking").database_url)
+
+
+@cache
+def _confirmations() -> Confirmations:
+    return Confirmations(load_settings("booking").broker_url)
 
 
 @shared_task(name="booking.handle_event", bind=True)
@@ -40,6 +46,8 @@ def handle_event(self: Any, envelope: dict[str, Any]) -> str:
     return consume(
         self,
         envelope,
+        "booking",
+        _confirmations(),
         _database(),
         models.ProcessedEvent,
         getattr(models, "DeadLetter", None),

@@ -8,8 +8,10 @@ from flask_smorest import Api
 from services.notify.api import deliveries, pages
 from services.notify.config import load_notify_config
 from services.notify.domain.copies import event_handlers
+from services.notify.models import DeadLetter, ProcessedEvent
 from shared.config import Settings, load_settings
 from shared.db import Database
+from shared.dead_letters_api import make_dead_letter_blueprint
 from shared.web import build_service_app
 
 
@@ -23,5 +25,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.extensions["notify_handlers"] = event_handlers(config)
         for module in (deliveries, pages):
             api.register_blueprint(module.blp)
+        api.register_blueprint(
+            make_dead_letter_blueprint(DeadLetter, ProcessedEvent, lambda: app.extensions["notify_handlers"])
+        )
 
     return build_service_app("notify", "Uitleen notify", settings, database, register)

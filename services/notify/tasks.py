@@ -15,6 +15,7 @@ from services.notify.domain.dispatch import dispatch_due as run_dispatch
 from services.notify.domain.mail import MailSender, make_sender
 from services.notify.models import DeadLetter, ProcessedEvent
 from shared.config import Settings, int_setting, load_settings
+from shared.confirmations import Confirmations
 from shared.consumer import Handler, consume
 from shared.db import Database
 
@@ -28,6 +29,7 @@ class Runtime:
     database: Database
     sender: MailSender
     handlers: dict[str, Handler]
+    confirmations: Confirmations
 
 
 @cache
@@ -36,7 +38,8 @@ def runtime() -> Runtime:
     settings = load_settings("notify")
     config = load_notify_config(settings)
     database = Database(settings.database_url)
-    return Runtime(settings, config, database, make_sender(config, database.session_factory), event_handlers(config))
+    sender = make_sender(config, database.session_factory)
+    return Runtime(settings, config, database, sender, event_handlers(config), Confirmations(settings.broker_url))
 
 
 @shared_task(name="notify.handle_event", bind=True)
@@ -45,6 +48,8 @@ def handle_event(self: Any, envelope: dict[str, Any]) -> str:
     outcome = consume(
         self,
         envelope,
+        "notify",
+        rt.confirmations,
         rt.database,
         ProcessedEvent,
         DeadLetter,

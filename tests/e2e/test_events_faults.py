@@ -115,8 +115,12 @@ def test_redis_restarted_while_events_flow_none_is_lost(stack: Stack) -> None:  
     time.sleep(1.0)  # Redis stays down for a moment while the writer goes on
     stack.redis.start()
     writer.join(timeout=60)
-    stack.wait(lambda: stack.processed() == 300, 120, "all 300 events after the Redis restart")
-    print(f"\nredis restart: 300 events applied in {time.monotonic() - started:.1f} s")
+    try:
+        stack.wait(lambda: stack.processed() == 300, 120, "all 300 events after the Redis restart")
+    except AssertionError as error:
+        raise AssertionError(f"{stack.processed()} processed; broker: {stack.broker_state()}\n{error}") from None
+    restarts = stack.processes.restarts
+    print(f"\nredis restart: 300 events applied in {time.monotonic() - started:.1f} s; supervisor restarts: {restarts}")
     assert unpublished_count(stack.booking_db) == 0
 
 
@@ -139,3 +143,20 @@ def test_smtp_down_for_a_while_mail_is_delivered_when_it_returns_none_twice(stac
     stack.wait(lambda: len(stack.notifications(kind="rejected", status="sent")) == 20, 30, "all settled as sent")
     print(f"\nSMTP down: 20 mails delivered {time.monotonic() - down_until:.1f} s after it came back")
     assert len(recorder.ids()) == len(set(recorder.ids())) == 20
+
+
+def test_a_message_lost_inside_the_broker_is_published_again_and_applied_once(stack: Stack) -> None:  # noqa: F811
+    import redis
+
+    stack.processes.kill("worker")
+    envelopes = [booking_envelope("contact_changed", request_id=i, email=None) for i in range(1, 11)]
+    stack.write(envelopes)
+    client = redis.Redis(port=stack.redis.port)
+    stack.wait(lambda: client.llen("notify") == 10, 30, "ten messages in the notify queue")
+    client.rpop("notify", 3)  # three messages vanish, as in kombu's BRPOP-then-crash window
+    started = time.monotonic()
+    stack.processes.start("worker")
+    stack.wait(lambda: stack.processed() == 10, 60, "the three lost events to be published again and applied")
+    print(f"\nlost in the broker: 3 of 10 recovered {time.monotonic() - started:.1f} s after the worker came back")
+    assert "unconfirmed event(s) of booking again" in stack.processes.log("relay")
+    client.close()

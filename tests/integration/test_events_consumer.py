@@ -88,10 +88,30 @@ def test_retries_with_back_off_then_dead_letter_then_replay(notify_db: Database)
     broken = {envelope.type: lambda s, e: (_ for _ in ()).throw(ValueError("template missing"))}
     task = FakeTask(retries=2)
     with pytest.raises(RuntimeError, match="retry"):
-        consume(task, envelope.to_dict(), notify_db, ProcessedEvent, DeadLetter, broken, max_retries=3, base_seconds=5)
+        consume(
+            task,
+            envelope.to_dict(),
+            "notify",
+            None,
+            notify_db,
+            ProcessedEvent,
+            DeadLetter,
+            broken,
+            max_retries=3,
+            base_seconds=5,
+        )
     assert task.retried_with == 20
     outcome = consume(
-        FakeTask(retries=3), envelope.to_dict(), notify_db, ProcessedEvent, DeadLetter, broken, 3, base_seconds=5
+        FakeTask(retries=3),
+        envelope.to_dict(),
+        "notify",
+        None,
+        notify_db,
+        ProcessedEvent,
+        DeadLetter,
+        broken,
+        3,
+        base_seconds=5,
     )
     assert outcome == "dead_letter"
     with notify_db.session_factory() as session:
@@ -107,6 +127,8 @@ def test_retries_with_back_off_then_dead_letter_then_replay(notify_db: Database)
 
 
 def test_a_malformed_envelope_goes_straight_to_the_dead_letters(notify_db: Database) -> None:  # noqa: F811
-    outcome = consume(FakeTask(0), {"id": "not-a-uuid"}, notify_db, ProcessedEvent, DeadLetter, {}, 3, 5)
+    outcome = consume(
+        FakeTask(0), {"id": "not-a-uuid"}, "notify", None, notify_db, ProcessedEvent, DeadLetter, {}, 3, 5
+    )
     assert outcome == "dead_letter"
     assert record_dead_letter(notify_db, DeadLetter, {"id": "nope"}, ValueError("x"), 1) > 0

@@ -10,8 +10,9 @@ import pytest
 import redis
 from celery import Celery
 
+from shared.confirmations import Confirmations
 from shared.db import Database
-from shared.relay import celery_publisher, relay_once, unpublished_count
+from shared.relay import celery_publisher, relay_once, republish_unconfirmed, unpublished_count
 from tests.conftest import REDIS_URL
 from tests.event_factories import booking_envelope, write_booking_events
 from tests.support.notify import booking_db, notify_db  # noqa: F401
@@ -83,3 +84,30 @@ def test_events_wait_in_the_durable_queue_of_a_consumer_that_is_not_running(
     message = json.loads(raw)
     assert message["headers"]["task"] == "notify.handle_event"
     redis_client.delete("notify")
+
+
+@pytest.mark.redis
+def test_an_event_lost_between_broker_and_consumer_is_published_again_until_confirmed(
+    booking_db: Database,  # noqa: F811
+    redis_client: redis.Redis,
+) -> None:
+    confirmations = Confirmations(REDIS_URL)
+    assert confirmations.client is not None
+    confirmations.client.delete("uitleen:unconfirmed:booking:notify")
+    published: list[dict[str, Any]] = []
+
+    def publish(service: str, envelope: dict[str, Any]) -> None:
+        confirmations.expect(envelope["producer"], service, envelope["id"])
+        published.append(envelope)
+
+    envelope = booking_envelope("approved")
+    with booking_db.transaction() as session:
+        write_booking_events(session, [envelope])
+    relay_once(booking_db, publish)
+    assert confirmations.pending("booking", "notify") == 1
+    # The message vanished (say, in a Redis restart): nobody confirms. The sweep publishes it again.
+    assert republish_unconfirmed(booking_db, "booking", publish, confirmations, older_than_seconds=0) == 1
+    assert [e["id"] for e in published] == [str(envelope.id)] * 2
+    confirmations.confirm("booking", "notify", str(envelope.id))  # the consumer applied it
+    assert republish_unconfirmed(booking_db, "booking", publish, confirmations, older_than_seconds=0) == 0
+    assert confirmations.pending("booking", "notify") == 0

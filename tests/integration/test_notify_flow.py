@@ -107,6 +107,8 @@ def test_an_older_event_arriving_late_does_not_roll_the_copy_back(pipeline: Pipe
     with pipeline.notify_db.session_factory() as session:
         assert session.get(Booking, 1).status == "cancelled"  # type: ignore[union-attr]
     assert not rows(pipeline.notify_db, status="scheduled")
+    [late] = rows(pipeline.notify_db, kind="approved")
+    assert late.status == "skipped" and late.reason == "out of order: the booking is already cancelled"
 
 
 def test_a_reminder_missed_while_workers_were_down_goes_out_if_still_relevant(

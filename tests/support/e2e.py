@@ -49,6 +49,25 @@ class Stack:
                 query = query.where(getattr(ScheduledNotification, name) == value)
             return list(session.scalars(query))
 
+    def broker_state(self) -> dict[str, object]:
+        """What Redis holds: the queue, the unacked messages and their ages, the restore mutex."""
+        import time
+
+        import redis
+
+        client = redis.Redis(port=self.redis.port)
+        try:
+            index = client.zrange("unacked_index", 0, -1, withscores=True)
+            return {
+                "notify": client.llen("notify"),
+                "unacked": client.hlen("unacked"),
+                "unacked_ages": [round(time.time() - score, 1) for _, score in index],
+                "mutex_ttl": client.ttl("unacked_mutex"),
+                "keys": sorted(k.decode() for k in client.keys("*"))[:20],
+            }
+        finally:
+            client.close()
+
     def wait(self, predicate: object, timeout: float, what: str) -> None:
         wait_until(predicate, timeout, what, self.workdir)  # type: ignore[arg-type]
 
@@ -68,6 +87,8 @@ def stack(databases: dict[str, Database], tmp_path: Path) -> Iterator[Stack]:
             "UITLEEN_CLOCK_FILE": str(clock_file),
             # Short enough that a lost task message comes back within the test's deadline.
             "BROKER_VISIBILITY_TIMEOUT": "10",
+            "BROKER_UNACKED_RESTORE_SECONDS": "1",
+            "RELAY_REPUBLISH_SECONDS": "5",
             "NOTIFY_MAIL_BACKEND": "smtp",
             "NOTIFY_SMTP_HOST": "127.0.0.1",
             "NOTIFY_SMTP_PORT": str(smtp.port),
@@ -85,6 +106,7 @@ def stack(databases: dict[str, Database], tmp_path: Path) -> Iterator[Stack]:
     try:
         for name in ("web", "worker", "beat", "relay"):
             processes.start(name)
+        processes.supervise()
         yield stack
     finally:
         processes.stop_all()

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +94,25 @@ class Processes:
         self.environ = {**os.environ, **environ, "PYTHONPATH": str(ROOT)}
         self.web_port = free_port()
         self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.restarts: dict[str, int] = {}
+        self.lock = threading.RLock()
+        self._supervising = threading.Event()
+
+    def supervise(self) -> None:
+        """Restart a process that exits by itself, as systemd (Restart=always) or a Procfile runner does."""
+        self._supervising.set()
+
+        def watch() -> None:
+            while self._supervising.is_set():
+                with self.lock:
+                    for name, process in list(self.running.items()):
+                        if process.poll() is not None:
+                            self.restarts[name] = self.restarts.get(name, 0) + 1
+                            del self.running[name]
+                            self.start(name, wait=False)
+                time.sleep(0.2)
+
+        threading.Thread(target=watch, daemon=True).start()
 
     def commands(self) -> dict[str, list[str]]:
         web = f"--bind 127.0.0.1:{self.web_port} --workers 1 --threads 4 services.notify.wsgi:app"
@@ -108,18 +128,19 @@ class Processes:
             "relay": [sys.executable, "-m", "shared.relay", "--service", "booking", "--poll", "0.2"],
         }
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, wait: bool = True) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 (closed by the child's exit)
-        self.running[name] = subprocess.Popen(
-            self.commands()[name],
-            cwd=ROOT,
-            env=self.environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.lock:
+            self.running[name] = subprocess.Popen(
+                self.commands()[name],
+                cwd=ROOT,
+                env=self.environ,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         log.close()
-        if name == "worker":
+        if name == "worker" and wait:
             wait_until(lambda: "ready." in self.log("worker"), 30, "the celery worker to be ready", self.workdir)
 
     def log(self, name: str) -> str:
@@ -127,12 +148,16 @@ class Processes:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        process = self.running.pop(name)
+        with self.lock:
+            process = self.running.pop(name)
         if process.poll() is None:
             os.killpg(process.pid, sig)
         process.wait(timeout=20)
 
     def stop_all(self) -> None:
+        self._supervising.clear()
+        with self.lock:
+            pass  # let a restart in progress finish
         for name in list(self.running):
             process = self.running[name]
             if process.poll() is None:

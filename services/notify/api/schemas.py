@@ -37,22 +37,6 @@ class DeliveryOutSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class DeadLetterOutSchema(Schema):
-    id = fields.Integer()
-    event_id = fields.UUID()
-    type = fields.String()
-    envelope = fields.Dict()
-    error = fields.String()
-    attempts = fields.Integer()
-    failed_at = fields.DateTime()
-    replayed_at = fields.DateTime(allow_none=True)
-
-
-class ReplayOutSchema(Schema):
-    outcome = fields.String()
-    dead_letter = fields.Nested(DeadLetterOutSchema)
-
-
 class CallListQuerySchema(Schema):
     location_id = fields.Integer(required=True)
     day = fields.Date(metadata={"description": "Brussels date; today when left out"})

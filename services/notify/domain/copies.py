@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.notify.config import NotifyConfig
@@ -18,6 +19,9 @@ from services.notify.domain.schedule import IMMEDIATE, digest_due, reminders_for
 from services.notify.models import Asset, Booking, BookingItem, Location
 from shared.consumer import Handler
 from shared.events import Envelope
+
+# Messages still worth sending when their event arrives after a newer one of the same booking.
+OUT_OF_ORDER_HARMLESS = ("request_received", "new_request")
 
 
 def _instant(value: str) -> datetime:
@@ -58,7 +62,21 @@ def _remember_location(session: Session, data: dict[str, Any], at: datetime, onl
         return
     if location is None:
         location = Location(id=int(data["id"]))
-        session.add(location)
+        try:
+            # Two events of one location applied at once both find no copy: the second one merges into the first.
+            with session.begin_nested():
+                _fill_location(location, data, at)
+                session.add(location)
+            return
+        except IntegrityError:
+            location = session.get(Location, int(data["id"]))
+            assert location is not None
+            if only_if_new or location.last_event_at > at:
+                return
+    _fill_location(location, data, at)
+
+
+def _fill_location(location: Location, data: dict[str, Any], at: datetime) -> None:
     location.name = str(data.get("name") or "")
     location.email = data.get("email") or None
     location.snapshot = data
@@ -69,7 +87,7 @@ def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConf
     """Update the copy, queue the event's immediate messages, recompute the reminders."""
     booking, newer = upsert_booking(session, envelope)
     for kind, audience in IMMEDIATE.get(envelope.type, ()):
-        notifications.ensure_notification(
+        row = notifications.ensure_notification(
             session,
             kind=kind,
             audience=audience,
@@ -77,6 +95,9 @@ def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConf
             request_id=booking.request_id,
             location_id=booking.location_id,
         )
+        if not newer and kind not in OUT_OF_ORDER_HARMLESS and row.status == "scheduled":
+            # "Approved" arriving after "cancelled" would mislead: logged, not sent.
+            row.status, row.reason = "skipped", f"out of order: the booking is already {booking.status}"
     if newer:
         categories = [item.category for item in booking.items]
         wanted = reminders_for(booking.status, booking.pickup_at, booking.return_at, categories, config)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.notify.domain.schedule import REMINDER_KINDS, Due
@@ -35,7 +36,7 @@ def ensure_notification(
     key = delivery_key(request_id, kind, due_at, location_id)
     row = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.delivery_key == key)).first()
     if row is None:
-        row = ScheduledNotification(
+        candidate = ScheduledNotification(
             delivery_key=key,
             kind=kind,
             audience=audience,
@@ -46,9 +47,16 @@ def ensure_notification(
             status="scheduled",
             attempts=0,
         )
-        session.add(row)
-        session.flush()
-    elif row.status == "skipped" and row.reason and row.reason.startswith("stale:"):
+        try:
+            # A shared row (the staff digest of a location and day) may be created by two events at once.
+            with session.begin_nested():
+                session.add(candidate)
+            return candidate
+        except IntegrityError:
+            row = session.scalars(
+                sa.select(ScheduledNotification).where(ScheduledNotification.delivery_key == key)
+            ).one()
+    if row.status == "skipped" and row.reason and row.reason.startswith("stale:"):
         row.status, row.reason = "scheduled", None
     return row
 

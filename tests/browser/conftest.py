@@ -48,7 +48,9 @@ class Live:
         return self.url + path
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server, the browser and Playwright's event loop stop when the browser tests end, before the
+# e2e tests (an event loop left in the main thread would get in the way of their SMTP server's).
+@pytest.fixture(scope="package")
 def live(_databases: dict[str, Database], environ: dict[str, str]) -> Iterator[Live]:
     """The suite as a browser sees it: pages at /, booking API at /booking, inventory (login) at /inventory."""
     from services.booking.app import create_app as create_booking
@@ -87,7 +89,7 @@ def demo(databases: dict[str, Database]) -> InventoryFeed:
     return feed
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists() or not AXE.exists():
         pytest.fail("Chromium or axe-core is missing: run `bash deploy/ensure-browser.sh` (make test does).")
@@ -95,7 +97,7 @@ def playwright_instance() -> Iterator[Playwright]:
         yield instance
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser

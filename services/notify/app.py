@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from services.notify import staff_pages
 from services.notify.api import deliveries, pages
 from services.notify.config import load_notify_config
 from services.notify.domain.copies import event_handlers
@@ -25,6 +26,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.extensions["notify_handlers"] = event_handlers(config)
         for module in (deliveries, pages):
             api.register_blueprint(module.blp)
+        # HTML pages for staff: plain Flask, not part of the API document.
+        app.register_blueprint(staff_pages.blp)
         api.register_blueprint(
             make_dead_letter_blueprint(DeadLetter, ProcessedEvent, lambda: app.extensions["notify_handlers"])
         )

@@ -164,11 +164,42 @@ def load_demo_data(environ: dict[str, str]) -> dict[str, int]:
     return dict(json.loads(output.stdout.strip().splitlines()[-1]))
 
 
+TOPOLOGY_PORTS = (8100, 8101, 8102, 8103)
+
+
+def wait_for_free_ports(seconds: float = 120) -> None:
+    """The Procfile's ports are fixed: wait for another run to finish rather than talk to its processes.
+
+    Raises RuntimeError naming the busy ports when they stay taken.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        busy = [port for port in TOPOLOGY_PORTS if _port_taken(port)]
+        if not busy:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"ports {busy} are taken by another process; the topology needs 8100-8103")
+        time.sleep(1)
+
+
+def _port_taken(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 @contextlib.contextmanager
 def running_topology(
     prefix: str, broker_url: str, var_dir: Path, demo: bool = True, **extra: str
 ) -> Iterator[Topology]:
     """Fresh databases, then every process of deploy/Procfile; stopped with SIGTERM (graceful) at the end."""
+    wait_for_free_ports()
     urls = create_databases(prefix)
     var_dir.mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "nginx").mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.booking.api.limits import limiter
 from services.booking.api.present import request_view
 from services.booking.api.schemas import (
     ApproveSchema,
@@ -28,6 +29,7 @@ from services.booking.config import BookingPolicy
 from services.booking.domain import decisions, idempotency, links, queries
 from services.booking.domain.lifecycle import REQUESTER, Actor, staff_actor
 from services.booking.domain.requests import create_request
+from services.booking.limits import configured, is_staff
 from services.booking.models import AuditEntry, BookingRequest
 from shared.auth import current_principal, require_principal, require_staff
 from shared.db import get_database, get_session
@@ -47,6 +49,8 @@ def _staff() -> Actor:
 
 @blp.route("")
 class Requests(MethodView):
+    # Anonymous submissions are limited per client; staff filing for residents at the counter are not.
+    @limiter.limit(configured("SUBMIT_LIMIT"), exempt_when=is_staff)
     @blp.arguments(RequestInSchema)
     @blp.response(201, RequestOutSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}}])

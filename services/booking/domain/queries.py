@@ -33,6 +33,8 @@ class RequestFilter:
     starts: datetime | None = None
     ends: datetime | None = None
     text: str | None = None
+    # None: every centre (an administrator); otherwise only requests of these centres (a staff member's)
+    centres: frozenset[int] | None = None
 
 
 def filtered_requests_query(filters: RequestFilter) -> sa.Select[Any]:
@@ -44,6 +46,8 @@ def filtered_requests_query(filters: RequestFilter) -> sa.Select[Any]:
         query = query.where(BookingRequest.status == filters.status)
     if filters.location_id is not None:
         query = query.where(BookingRequest.location_id == filters.location_id)
+    if filters.centres is not None:
+        query = query.where(BookingRequest.location_id.in_(sorted(filters.centres)))
     if filters.asset_id is not None:
         query = query.where(BookingRequest.items.any(RequestItem.asset_id == filters.asset_id))
     if filters.starts is not None:

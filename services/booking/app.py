@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from services.booking.api import availability, requests, status
+from services.booking.api import availability, privacy, requests, status
 from services.booking.api.limits import limiter
 from services.booking.config import load_policy
 from services.booking.handlers import EVENT_HANDLERS
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.extensions["booking_policy"] = policy
         app.config.update(limits)
         limiter.init_app(app)
-        for module in (requests, status, availability):
+        for module in (requests, status, availability, privacy):
             api.register_blueprint(module.blp)
         api.register_blueprint(make_dead_letter_blueprint(DeadLetter, ProcessedEvent, lambda: EVENT_HANDLERS))
 

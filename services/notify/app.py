@@ -7,7 +7,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from services.notify import staff_pages
-from services.notify.api import deliveries, pages
+from services.notify.api import deliveries, pages, privacy
 from services.notify.config import load_notify_config
 from services.notify.domain.copies import event_handlers
 from services.notify.models import DeadLetter, ProcessedEvent, ScheduledNotification
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def register(app: Flask, api: Api) -> None:
         app.extensions["notify_config"] = config
         app.extensions["notify_handlers"] = event_handlers(config)
-        for module in (deliveries, pages):
+        for module in (deliveries, pages, privacy):
             api.register_blueprint(module.blp)
         # HTML pages for staff: plain Flask, not part of the API document.
         app.register_blueprint(staff_pages.blp)

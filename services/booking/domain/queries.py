@@ -143,7 +143,7 @@ def initiative_contacts(session: Session, initiative_id: int) -> list[dict[str, 
     """The initiative's contact persons, as they appeared on its requests (latest details first)."""
     query = (
         sa.select(BookingRequest.contact_name, BookingRequest.contact_email, BookingRequest.contact_phone)
-        .where(BookingRequest.initiative_id == initiative_id)
+        .where(BookingRequest.initiative_id == initiative_id, BookingRequest.anonymised_at.is_(None))
         .order_by(BookingRequest.created_at.desc(), BookingRequest.id.desc())
     )
     seen: dict[str, dict[str, Any]] = {}

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.booking.config import load_policy
 from services.booking.limits import limit_config
-from services.booking.web import i18n, public, staff, staff_loans, staff_stats
+from services.booking.web import i18n, public, staff, staff_loans, staff_privacy, staff_stats
 from services.booking.web.limits import limiter
 from shared.config import Settings, load_settings
 from shared.db import Database
@@ -60,8 +60,8 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
     Babel(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     app.register_blueprint(public.blp)
-    app.register_blueprint(staff.blp)  # with the routes of staff_loans and staff_stats
-    _ = (staff_loans, staff_stats)
+    app.register_blueprint(staff.blp)  # with the routes of staff_loans, staff_privacy and staff_stats
+    _ = (staff_loans, staff_privacy, staff_stats)
     _register_errors(app)
     return app
 

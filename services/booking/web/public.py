@@ -363,6 +363,16 @@ def change_contact(token: str) -> Response | tuple[str, int]:
     return redirect(url_for("public.status", token=token, ok=1), code=303)
 
 
+# Where people send questions about their data (Stad Gent's data protection officer).
+PRIVACY_EMAIL = "privacy@stad.gent"
+
+
 @blp.get("/privacy")
 def privacy() -> str:
-    return render_template("privacy.html")
+    policy = _policy()
+    return render_template(
+        "privacy.html",
+        link_days=policy.status_link_days,
+        retention_days=policy.retention_days,
+        privacy_email=PRIVACY_EMAIL,
+    )

@@ -72,6 +72,10 @@ beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
 test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis restart, SMTP down)
 	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py $(PYTEST_ARGS)
 
+.PHONY: bench
+bench: $(STAMP) services ## the benchmark suite on the production topology (10-30 min; BENCH_ARGS="contention --size smoke")
+	PATH="$(CURDIR)/$(VENV)/bin:/usr/sbin:$$PATH" $(PY) -m bench.run $(BENCH_ARGS)
+
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check .

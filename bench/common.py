@@ -112,6 +112,17 @@ class Context:
         self.wait_booking_knows(ids)
         return ids
 
+    def wait_for_quiet_mail(self, quiet: float = 3.0, seconds: float = 600) -> float:
+        """Wait until the SMTP server received nothing for ``quiet`` seconds; returns how long that took."""
+        started = time.monotonic()
+        seen, since = len(self.smtp.recorder.messages), time.monotonic()
+        while time.monotonic() - since < quiet and time.monotonic() - started < seconds:
+            time.sleep(0.2)
+            now = len(self.smtp.recorder.messages)
+            if now != seen:
+                seen, since = now, time.monotonic()
+        return time.monotonic() - started
+
     def wait_booking_knows(self, asset_ids: list[int], seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         with self.connect("booking", autocommit=True) as connection:

@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bench import availability, contention, memory, throughput
+from bench import availability, contention, inbox, memory, reminders, throughput
 from bench.common import SIZES, Context, Result
 from bench.topology import PG_ADMIN_URL, running_topology, wait_for_free_ports
 from tests.support.smtp import SmtpServer
@@ -32,6 +32,8 @@ BENCHMARKS: dict[str, Callable[[Context], Result]] = {
     "throughput": throughput.run,
     "contention": contention.run,
     "availability": availability.run,
+    "reminders": reminders.run,
+    "inbox": inbox.run,
     "memory": memory.run,
 }
 

@@ -57,3 +57,17 @@ def test_every_benchmark_produces_a_sane_table_at_smoke_size(tmp_path: Path, cap
             size: sum(slot["free"] == 0 for a in answer for slot in a["slots"]) for size, answer in answers.items()
         }
         assert 0 < taken[small] <= taken[large], (question, taken)
+
+    reminders = results["reminders"].data
+    small, large = reminders["sizes"]
+    for size in (small, large):
+        assert reminders[(size, "nothing due")]["claimed"] == 0
+        assert reminders[(size, "backlog due")]["claimed"] > 0
+    assert reminders[(large, "backlog due")]["claimed"] == 20  # one full batch
+
+    inbox = results["inbox"].data
+    assert inbox["arrived"] == inbox["bookings"] == len(inbox["latencies"])
+
+    memory = results["memory"].data
+    for role in ("inventory", "booking", "notify", "worker_booking", "worker_notify"):
+        assert len(memory[role]) >= 2 and all(size > 10 for size in memory[role]), role

@@ -76,6 +76,10 @@ test-faults: $(STAMP) services ## the fault tests alone, with their measurements
 load: $(STAMP) services ## locust load test on the production topology, then the invariants (LOAD_USERS=200 LOAD_SECONDS=180)
 	$(PY) -m bench.load $(LOAD_ARGS)
 
+.PHONY: bench
+bench: $(STAMP) services ## the benchmark suite on the production topology (10-30 min; BENCH_ARGS="contention --size smoke")
+	PATH="$(CURDIR)/$(VENV)/bin:/usr/sbin:$$PATH" $(PY) -m bench.run $(BENCH_ARGS)
+
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check .

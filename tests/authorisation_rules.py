@@ -41,7 +41,9 @@ REFUSAL_TEXTS = (
     "Deze aanvraag hoort bij een buurtcentrum waar je niet werkt",
     "You can only change what belongs to your own community centre",
     "Only an administrator may do this",
+    "Alleen beheerders mogen gegevens van een persoon opvragen of wissen",
 )
+PERSON = {"email": "an.requester@example.org"}  # centre A's requester (test_authorisation_matrix.EMAIL)
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,10 @@ BOOKING = {
     "GET /booking/search": Rule("ok ok ok ok ok", query="pickup_at=2030-03-06T10:00&return_at=2030-03-06T15:00"),
     "GET /booking/dead-letters": ADMIN,
     "POST /booking/dead-letters/<int:dead_letter_id>/replay": Rule(ADMIN.outcomes, fresh=True),
+    # GDPR requests are for administrators only: an export holds the person's data, an erasure cannot be undone
+    "POST /booking/privacy/export": Rule("401 401 403 403 mine", body=PERSON),
+    "POST /booking/privacy/erase": Rule(ADMIN.outcomes, body=PERSON, fresh=True),
+    "GET /booking/privacy/actions": ADMIN,
 }
 
 NOTIFY = {
@@ -205,6 +211,7 @@ NOTIFY = {
     "POST /notify/dead-letters/<int:dead_letter_id>/replay": Rule(ADMIN.outcomes, fresh=True),
     "GET /notify/berichten": Rule("login login scoped mine mine"),
     "GET /notify/bellijst": STAFF_PAGE,
+    "POST /notify/privacy/export": Rule("401 401 403 403 mine", body=PERSON),
 }
 
 PAGES = {
@@ -232,6 +239,10 @@ PAGES = {
     "GET /staff/balie": STAFF_PAGE,
     "GET /staff/balie/<code>": STAFF_PAGE,
     "POST /staff/balie/<code>": Rule("login login ok ok ok", form={"initiative": "Buurtfeest"}),
+    "GET /staff/privacy": Rule("login login 403 403 ok"),
+    "POST /staff/privacy": Rule(
+        "login login 403 403 mine", form={"kind": "email", "value": PERSON["email"], "action": "export"}
+    ),
     "POST /staff/aanvragen/<int:request_id>/goedkeuren": Rule(CENTRE_PAGE, form={}),
     "POST /staff/aanvragen/<int:request_id>/weigeren": Rule(CENTRE_PAGE, form={"reason": "niet vrij"}),
     "POST /staff/aanvragen/<int:request_id>/meegeven": Rule(CENTRE_PAGE, form={}),

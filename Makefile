@@ -69,7 +69,7 @@ beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
 	$(VENV)/bin/celery -A services.notify.worker beat --schedule var/celerybeat-schedule
 
 .PHONY: test-faults
-test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis restart, SMTP down)
+test-faults: $(STAMP) services 
 	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py $(PYTEST_ARGS)
 
 .PHONY: lint

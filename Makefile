@@ -69,8 +69,8 @@ beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
 	$(VENV)/bin/celery -A services.notify.worker beat --schedule var/celerybeat-schedule
 
 .PHONY: test-faults
-test-faults: $(STAMP) services 
-	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py $(PYTEST_ARGS)
+test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis and PostgreSQL restarts, SMTP down)
+	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py tests/e2e/test_database_restart.py $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check

@@ -70,7 +70,7 @@ beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
 
 .PHONY: test-faults
 test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis and PostgreSQL restarts, SMTP down)
-	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py tests/e2e/test_database_restart.py $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py tests/e2e/test_database_restart.py tests/e2e/test_redis_down.py $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check

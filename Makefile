@@ -69,8 +69,8 @@ beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
 	$(VENV)/bin/celery -A services.notify.worker beat --schedule var/celerybeat-schedule
 
 .PHONY: test-faults
-test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis restart, SMTP down)
-	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py $(PYTEST_ARGS)
+test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis and PostgreSQL restarts, SMTP down)
+	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py tests/e2e/test_database_restart.py tests/e2e/test_redis_down.py $(PYTEST_ARGS)
 
 .PHONY: load
 load: $(STAMP) services ## locust load test on the production topology, then the invariants (LOAD_USERS=200 LOAD_SECONDS=180)

@@ -232,6 +232,24 @@ def handle_data_error(error: Exception) -> Response:
     )
 
 
+# The database is down, restarting or too busy (no connection, connection lost, pool exhausted, lock or statement
+# timeout): the request did nothing and may be tried again; our failure, but a temporary one, not a 500.
+DATABASE_UNAVAILABLE = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError)
+RETRY_AFTER_SECONDS = 5
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    log.warning("database_unavailable", error_type=type(getattr(error, "orig", None) or error).__name__)
+    return problem_response(
+        503,
+        "Even niet beschikbaar (service temporarily unavailable)",
+        detail="De databank antwoordt even niet; er is niets bewaard. Probeer het zo opnieuw. "
+        "The database does not answer; nothing was saved. Try again shortly.",
+        problem="unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
@@ -246,4 +264,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(sqlalchemy.exc.DataError, handle_data_error)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

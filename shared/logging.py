@@ -38,6 +38,14 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
     )
 
 
+_PRIVATE_LINK = re.compile(r"(^|/)status/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The path with a private status link's token replaced: the token is the requester's key to their request."""
+    return _PRIVATE_LINK.sub(r"\1status/<redacted>", path)
+
+
 def init_request_logging(app: Flask, service: str) -> None:
     log = structlog.get_logger("request")
 
@@ -57,6 +65,7 @@ def init_request_logging(app: Flask, service: str) -> None:
             response.headers[REQUEST_ID_HEADER] = request_id
         started = g.get("request_started")
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
-        # Only the path, never the query string: it may carry a private link token or personal data.
-        log.info("request", method=request.method, path=request.path, status=response.status_code, ms=elapsed_ms)
+        # Only the path, never the query string (it may carry personal data), and no private link token.
+        path = loggable_path(request.path)
+        log.info("request", method=request.method, path=path, status=response.status_code, ms=elapsed_ms)
         return response

@@ -15,6 +15,7 @@ from flask_limiter import Limiter
 from limits import parse_many
 
 from shared.config import ConfigError, Settings
+from shared.errors import RETRY_AFTER_SECONDS
 
 
 def client_address() -> str:
@@ -32,6 +33,17 @@ def configure_limits(app: Flask, settings: Settings) -> None:
     # Fail open: if Redis is briefly down, serve requests rather than refuse everyone.
     app.config["RATELIMIT_SWALLOW_ERRORS"] = True
     app.config["RATELIMIT_KEY_PREFIX"] = f"uitleen-{settings.service}"
+
+    # Flask-Limiter puts its window's reset time in Retry-After on every answer of a limited route (up to an
+    # hour): keep it on a 429 only; a 503 keeps its own short one. Registered before the limiter's own hook, so
+    # it runs after it (Flask runs after_request functions last registered first).
+    @app.after_request
+    def _retry_after_only_when_refused(response: Response) -> Response:
+        if response.status_code == 503 and "Retry-After" in response.headers:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        elif response.status_code != 429:
+            response.headers.pop("Retry-After", None)
+        return response
 
 
 def failed_login(response: Response) -> bool:

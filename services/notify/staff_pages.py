@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from services.notify.domain.notifications import search_notifications
 from services.notify.models import Location, ScheduledNotification
 from shared import clock
 from shared.auth import Principal, current_principal
+from shared.timeparse import parse_day
 
 blp = Blueprint("staff_pages", __name__, template_folder="web_templates")
 
@@ -110,7 +110,7 @@ def call_list_page() -> Response | BaseResponse:
     if chosen not in locations:
         chosen = next(iter(locations), None)
     try:
-        day = date.fromisoformat(request.args.get("dag", ""))
+        day = parse_day(request.args.get("dag", ""))
     except ValueError:
         day = clock.to_local(clock.now()).date()
     entries = call_list(_session(), chosen, day) if chosen is not None else []

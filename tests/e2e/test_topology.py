@@ -70,17 +70,20 @@ def test_a_request_flows_through_the_production_topology(tmp_path: Path, redis_c
             NOTIFY_SMTP_PORT=str(smtp.port),
             NOTIFY_DISPATCH_SECONDS="2",
         ) as topology:
-            run_the_request(topology, smtp)
+            secrets = run_the_request(topology, smtp)
             logs = topology.logs()
     finally:
         smtp.stop()
-    # Secrets and personal data never reach the logs (a grep over every process's output of the whole run).
-    for needle in (SECRET_KEY, DEMO_PASSWORD, REQUESTER_EMAIL, REQUESTER_PHONE, "Peeters"):
+    # Secrets and personal data never reach the logs (a grep over every process's output of the whole run):
+    # the signing key, the staff password and session, the requester's private link, name, e-mail and phone.
+    for needle in (SECRET_KEY, DEMO_PASSWORD, REQUESTER_EMAIL, REQUESTER_PHONE, "Peeters", *secrets):
         assert needle not in logs, f"{needle!r} appears in the logs"
+    assert "/status/<redacted>" in logs  # the link was used, and logged without its token
     assert '"event": "request"' in logs or "request" in logs
 
 
-def run_the_request(topology, smtp: SmtpServer) -> None:
+def run_the_request(topology, smtp: SmtpServer) -> list[str]:
+    """Returns the secrets the run handled: the private link's token and the staff session cookie."""
     status, assets, _ = call("GET", "/inventory/assets?category=sewing_machine&page_size=50")
     assert status == 200
     machine = next(a for a in assets if a["code"] == "naaimachines-nieuw-gent")
@@ -106,6 +109,12 @@ def run_the_request(topology, smtp: SmtpServer) -> None:
     status, approved, _ = call("POST", f"/booking/requests/{created['request_id']}/approve", {}, headers=cookie)
     assert status == 200, approved
     assert approved["status"] == "approved"
+    # The requester opens the private link, through the API and as a page.
+    token = created["status_url"].rsplit("/", 1)[1]
+    status, seen, _ = call("GET", f"/booking/status/{token}")
+    assert status == 200 and seen["status"] == "approved", seen
+    status, _, _ = call("GET", f"/status/{token}")
+    assert status == 200
 
     def inbox() -> list:
         return [m for m in smtp.recorder.messages if REQUESTER_EMAIL in str(m["To"])]
@@ -116,3 +125,4 @@ def run_the_request(topology, smtp: SmtpServer) -> None:
     assert any(part.get_content_type() == "text/calendar" for m in mails for part in m.walk())
     status, _, _ = call("GET", "/booking/metrics")
     assert status == 200
+    return [token, cookie["Cookie"].split("=", 1)[1]]

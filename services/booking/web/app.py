@@ -16,6 +16,7 @@ from services.booking.web import i18n, public, staff, staff_loans, staff_privacy
 from services.booking.web.limits import limiter
 from shared.config import Settings, load_settings
 from shared.db import Database
+from shared.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from shared.logging import configure_logging, init_request_logging
 from shared.ratelimit import configure_limits
 from shared.web import init_security_headers
@@ -81,6 +82,13 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(_error: Exception) -> tuple[str, int]:
         return page("error.html", 400, kind="csrf", back=request.path)
+
+    def unavailable(_error: Exception) -> tuple[str, int, dict[str, str]]:
+        # the database is down or restarting: nothing was saved, and trying again shortly will work
+        return render_template("error.html", kind="server"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, unavailable)
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:

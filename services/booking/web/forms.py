@@ -20,6 +20,7 @@ from services.booking.models import InvAsset, InvRequirement
 from services.booking.web.catalogue import requirements_for
 from services.booking.web.i18n import localise_detail
 from shared.errors import flatten_messages
+from shared.timeparse import whole_number
 
 FIELD_ORDER = (
     "initiative",
@@ -126,12 +127,18 @@ def build_request_data(
         "items": [
             {
                 "asset_id": asset.id,
-                "quantity": int(quantity_text) if quantity_text.isdigit() else quantity_text,
+                "quantity": form_quantity(quantity_text),
                 "answers": _without_none(answers),
             },
             *extra_items,
         ],
     }
+
+
+def form_quantity(text: str) -> int | str:
+    """The number typed, or the text itself for the schema to refuse with its message (never an exception)."""
+    number = whole_number(text)
+    return text if number is None else number
 
 
 def _without_none(answers: dict[str, Any]) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def _common() -> dict[str, Any]:
 def switch_language(code: str) -> Response:
     response = redirect(safe_next(request.args.get("terug")))
     if code in LANGUAGES:
-        response.set_cookie(COOKIE, code, max_age=365 * 86400, path="/", samesite="Lax", httponly=True)
+        secure = current_app.config["SETTINGS"].secure_cookies
+        response.set_cookie(COOKIE, code, max_age=365 * 86400, path="/", samesite="Lax", httponly=True, secure=secure)
     return response
 
 

@@ -18,6 +18,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.clock import BRUSSELS
 from shared.db import get_session
+from shared.timeparse import parse_day
 
 
 def _mine(query: sa.Select[Any], principal: Principal) -> sa.Select[Any]:
@@ -92,7 +93,7 @@ def calendar() -> str:
     view = "maand" if request.args.get("weergave") == "maand" else "week"
     today = clock.to_local(clock.now()).date()
     try:
-        anchor = date.fromisoformat(request.args.get("vanaf", ""))
+        anchor = parse_day(request.args.get("vanaf", ""))
     except ValueError:
         anchor = today
     if view == "week":

@@ -17,7 +17,7 @@ from services.inventory.models import Asset, Location
 from shared.auth import current_principal
 from shared.db import get_session
 from shared.errors import DomainError, PreconditionFailed
-from shared.timeparse import parse_instant
+from shared.timeparse import parse_instant, whole_number
 
 blp = Blueprint("beheer", __name__, url_prefix="/beheer", template_folder="templates")
 
@@ -178,8 +178,7 @@ def asset_page(asset_id: int, errors: dict[str, str] | None = None, status: int 
 
 def _form_version() -> int:
     """The version the form was read at; anything but a number is as stale as an old one (never a 500)."""
-    raw = request.form.get("version", "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    return whole_number(request.form.get("version", "")) or 0
 
 
 def _asset_changes(form: Any, errors: dict[str, str]) -> dict[str, Any]:
@@ -188,8 +187,8 @@ def _asset_changes(form: Any, errors: dict[str, str]) -> dict[str, Any]:
         raw = form.get(name, "").strip()
         if name == "max_loan_hours" and not raw:
             data[name] = None
-        elif raw.isdigit():
-            data[name] = int(raw)
+        elif whole_number(raw, maximum=1_000_000) is not None:
+            data[name] = whole_number(raw, maximum=1_000_000)
         else:
             errors[name] = WORDS[_lang()]["number"]
     data["public"] = form.get("public") == "yes"

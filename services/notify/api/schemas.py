@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.notify.models import STATUSES
+from shared.timeparse import EARLIEST, LATEST
 
 
 class DeliveryQuerySchema(Schema):
@@ -39,7 +40,10 @@ class DeliveryOutSchema(Schema):
 
 class CallListQuerySchema(Schema):
     location_id = fields.Integer(required=True)
-    day = fields.Date(metadata={"description": "Brussels date; today when left out"})
+    day = fields.Date(
+        validate=validate.Range(min=EARLIEST, max=LATEST, error="Kies een datum tussen 1970 en 2199."),
+        metadata={"description": "Brussels date; today when left out"},
+    )
 
 
 class CallListEntrySchema(Schema):

@@ -32,7 +32,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.topology import GATEWAY, ROOT, running_topology
+from bench.topology import GATEWAY, ROOT, running_topology, wait_for_free_ports
 from tests.support.smtp import SmtpServer
 
 LOAD_PREFIX = "uitleen_load"
@@ -277,8 +277,15 @@ class LoadResult:
         return sum(int(e["num_failures"]) for e in self.entries)
 
 
-def run_load(users: int, spawn_rate: int, duration: int, broker: str, prefix: str, var_dir: Path) -> LoadResult:
-    """The whole run: topology up, locust, drain, invariants, topology down; the report as markdown."""
+def run_load(
+    users: int, spawn_rate: int, duration: int, broker: str, prefix: str, var_dir: Path, port_wait: float = 240
+) -> LoadResult:
+    """The whole run: topology up, locust, drain, invariants, topology down; the report as markdown.
+
+    Another run's topology (a benchmark, another checkout's tests) may hold the fixed ports for minutes: wait up
+    to ``port_wait`` seconds for them before starting.
+    """
+    wait_for_free_ports(port_wait)
     csv_prefix = var_dir / "locust"
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     smtp = SmtpServer()  # production refuses to capture mail: a real SMTP server takes it

@@ -26,12 +26,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from bench.topology import GATEWAY, ROOT, running_topology
+from bench.topology import GATEWAY, ROOT, running_topology, wait_for_free_ports
 from tests.support.smtp import SmtpServer
 
 LOAD_PREFIX = "uitleen_load"
@@ -252,15 +253,47 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.prefix.startswith(LOAD_PREFIX):
         parser.error(f"--prefix must start with {LOAD_PREFIX}")
-    var_dir = ROOT / "var" / "load"
+    result = run_load(args.users, args.spawn_rate, args.duration, args.broker, args.prefix, ROOT / "var" / "load")
+    print(result.report)
+    if args.write:
+        write_section(args.write, result.report)
+    return 1 if result.broken else 0
+
+
+@dataclass
+class LoadResult:
+    entries: list[dict[str, Any]]
+    broken: list[str]
+    counted: dict[str, Any]
+    locust_exit: int
+    report: str
+
+    @property
+    def requests(self) -> int:
+        return sum(int(e["num_requests"]) for e in self.entries)
+
+    @property
+    def failures(self) -> int:
+        return sum(int(e["num_failures"]) for e in self.entries)
+
+
+def run_load(
+    users: int, spawn_rate: int, duration: int, broker: str, prefix: str, var_dir: Path, port_wait: float = 240
+) -> LoadResult:
+    """The whole run: topology up, locust, drain, invariants, topology down; the report as markdown.
+
+    Another run's topology (a benchmark, another checkout's tests) may hold the fixed ports for minutes: wait up
+    to ``port_wait`` seconds for them before starting.
+    """
+    wait_for_free_ports(port_wait)
     csv_prefix = var_dir / "locust"
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     smtp = SmtpServer()  # production refuses to capture mail: a real SMTP server takes it
     smtp.start()
     try:
         with running_topology(
-            args.prefix,
-            args.broker,
+            prefix,
+            broker,
             var_dir,
             demo=True,
             RATELIMIT_ENABLED="false",
@@ -269,30 +302,24 @@ def main(argv: list[str] | None = None) -> int:
             NOTIFY_SMTP_PORT=str(smtp.port),
         ) as topology:
             assets = wait_for_catalogue()
-            print(
-                f"topology ready, booking knows {assets} assets; {args.users} users for {args.duration} s", flush=True
-            )
-            exit_code = run_locust(args.users, args.spawn_rate, args.duration, csv_prefix)
+            print(f"topology ready, booking knows {assets} assets; {users} users for {duration} s", flush=True)
+            exit_code = run_locust(users, spawn_rate, duration, csv_prefix)
             drained = drain(topology.database_urls)
             broken, counted = check_invariants(topology.database_urls["booking"], drained)
             counted["mails_received"] = len(smtp.recorder.messages)
     finally:
         smtp.stop()
-    rows = read_stats(csv_prefix)
-    table = stats_table(rows, args.duration)
+    entries = read_stats(csv_prefix)
     failures = failures_table(csv_prefix)
     verdict = "no invariant broken" if not broken else "INVARIANTS BROKEN:\n" + "\n".join(f"- {b}" for b in broken)
     report = (
-        f"{args.users} users (spawn {args.spawn_rate}/s), {args.duration} s, {started}, locust exit {exit_code}\n\n"
-        f"{table}\n\n"
+        f"{users} users (spawn {spawn_rate}/s), {duration} s, {started}, locust exit {exit_code}\n\n"
+        f"{stats_table(entries, duration)}\n\n"
         f"Failures:\n{failures or '- none'}\n\n"
         f"After the run: {counted}\n\n"
         f"Invariants: {verdict}\n"
     )
-    print(report)
-    if args.write:
-        write_section(args.write, report)
-    return 1 if broken else 0
+    return LoadResult(entries, broken, counted, exit_code, report)
 
 
 if __name__ == "__main__":

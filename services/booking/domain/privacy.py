@@ -202,7 +202,8 @@ def scrub_outbox(session: Session, request_ids: list[int]) -> int:
 def anonymise_request(session: Session, request: BookingRequest, now: datetime, actor: Actor, why: str) -> int:
     """Blank the request's personal data, audit it and emit ``booking.contact.anonymised``; returns rows changed.
 
-    The caller holds the row lock and has checked ``anonymised_at`` is empty.
+    The caller holds the row lock, has checked ``anonymised_at`` is empty, and calls ``scrub_outbox`` for the
+    whole batch afterwards (one pass over the outbox, not one per request).
     """
     request.contact_name = ERASED
     request.contact_email = None
@@ -224,7 +225,6 @@ def anonymise_request(session: Session, request: BookingRequest, now: datetime, 
         .values(reason=None)
     )
     rows += int(answers.rowcount or 0) + int(reasons.rowcount or 0)  # type: ignore[attr-defined]
-    rows += scrub_outbox(session, [request.id])
     session.flush()
     record_audit(session, request, "anonymise", actor, request.status, why)
     emit_contact_anonymised(session, request, why, actor.to_dict())
@@ -242,6 +242,7 @@ def erase_person(session: Session, subject: Subject, actor: Actor, now: datetime
     if still_open:
         raise OpenRequests(still_open)
     rows = sum(anonymise_request(session, r, now, actor, "erasure") for r in found)
+    rows += scrub_outbox(session, [r.id for r in found])
     record_action(session, "erase", actor, [r.id for r in found], rows, subject, reason)
     return [r.id for r in found]
 
@@ -274,5 +275,6 @@ def apply_retention(session: Session, now: datetime, retention_days: int, batch_
         return []
     rows = sum(anonymise_request(session, r, now, SYSTEM, "retention") for r in due)
     ids = [r.id for r in due]
+    rows += scrub_outbox(session, ids)
     record_action(session, "retention", SYSTEM, ids, rows, details={"retention_days": retention_days})
     return ids

@@ -72,6 +72,10 @@ beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
 test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis restart, SMTP down)
 	$(VENV)/bin/pytest -m e2e -s tests/e2e/test_events_faults.py $(PYTEST_ARGS)
 
+.PHONY: load
+load: $(STAMP) services ## locust load test on the production topology, then the invariants (LOAD_USERS=200 LOAD_SECONDS=180)
+	$(PY) -m bench.load $(LOAD_ARGS)
+
 .PHONY: bench
 bench: $(STAMP) services ## the benchmark suite on the production topology (10-30 min; BENCH_ARGS="contention --size smoke")
 	PATH="$(CURDIR)/$(VENV)/bin:/usr/sbin:$$PATH" $(PY) -m bench.run $(BENCH_ARGS)

@@ -28,6 +28,16 @@ ROOT = Path(__file__).resolve().parents[1]
 GATEWAY = "http://127.0.0.1:8100"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET_KEY = "topology-secret-key-that-is-long-enough-0123456789"
+# Every simulated client of a benchmark or load test reaches the gateway from 127.0.0.1, i.e. one address: the
+# production abuse limits (per address) would stop it after a few dozen requests. A run that tests the limits
+# themselves passes its own values (``running_topology(..., BOOKING_SUBMIT_LIMIT="2 per hour")``).
+BENCH_LIMITS = {
+    "BOOKING_SUBMIT_LIMIT": "1000000 per hour",
+    "BOOKING_PUBLIC_FORM_LIMIT": "1000000 per hour",
+    "BOOKING_STATUS_LINK_LIMIT": "1000000 per hour",
+    "BOOKING_STATUS_LINK_MISS_LIMIT": "1000000 per hour",
+    "INVENTORY_LOGIN_LIMIT": "1000000 per hour",
+}
 
 
 @dataclass
@@ -118,6 +128,7 @@ def topology_environ(urls: dict[str, str], broker_url: str, var_dir: Path, **ext
         "LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
         **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
+        **BENCH_LIMITS,
     }
     environ.update(extra)
     return environ

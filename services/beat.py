@@ -16,7 +16,10 @@ from shared.config import int_setting, load_settings
 _booking = load_settings("booking")
 celery_app = make_celery("beat", _booking)
 celery_app.conf.beat_schedule = {
-    **booking_schedule(float(int_setting(_booking, "BOOKING_SCAN_SECONDS", 60, minimum=1))),
+    **booking_schedule(
+        float(int_setting(_booking, "BOOKING_SCAN_SECONDS", 60, minimum=1)),
+        float(int_setting(_booking, "BOOKING_RETENTION_SCAN_SECONDS", 3600, minimum=1)),
+    ),
     **notify_schedule(load_notify_config(load_settings("notify"))),
 }
 app = celery_app

@@ -111,6 +111,10 @@ def record_dead_letter(
         return row.id
 
 
+class UnknownDeadLetter(LookupError):
+    """No dead letter has this id (a handler's own KeyError or IndexError is not this)."""
+
+
 def replay_dead_letter(
     database: Database,
     processed_model: type[ProcessedEventMixin],
@@ -120,12 +124,12 @@ def replay_dead_letter(
 ) -> str:
     """Apply a dead letter's event again, now. Returns what ``apply_event`` returns and marks it replayed.
 
-    Raises LookupError for an unknown id, and what the handler raises (the error is stored on the row).
+    Raises UnknownDeadLetter for an unknown id, and what the handler raises (the error is stored on the row).
     """
     with database.session_factory() as session:
         row = session.get(dead_letter_model, dead_letter_id)
         if row is None:
-            raise LookupError(dead_letter_id)
+            raise UnknownDeadLetter(dead_letter_id)
         envelope = dict(row.envelope)
     try:
         outcome = apply_event(database, processed_model, Envelope.from_dict(envelope), handlers)

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from shared.auth import require_admin
-from shared.consumer import Handler, replay_dead_letter
+from shared.consumer import Handler, UnknownDeadLetter, replay_dead_letter
 from shared.db import get_database, get_session
 from shared.errors import Conflict, NotFound
 from shared.http import paginate_query
@@ -60,7 +60,7 @@ def make_dead_letter_blueprint(
             database = get_database()
             try:
                 outcome = replay_dead_letter(database, processed_model, dead_letter_model, dead_letter_id, handlers())
-            except LookupError:
+            except UnknownDeadLetter:
                 raise NotFound(f"No dead letter {dead_letter_id}.") from None
             except Exception as error:
                 raise Conflict(f"The event failed again: {type(error).__name__}.") from None

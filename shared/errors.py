@@ -199,6 +199,15 @@ def handle_http_exception(error: HTTPException) -> Response:
             headers=headers,
             errors=validation_errors(messages),
         )
+    if status == 429:
+        # The public meets this one: Dutch first, as on the pages (Retry-After says how long to wait).
+        return problem_response(
+            429,
+            "Te veel verzoeken (too many requests)",
+            detail="Er kwamen van op je adres te veel verzoeken na elkaar. Wacht even en probeer dan opnieuw "
+            "(zie Retry-After). Too many requests from your address: wait, then try again.",
+            headers=headers,
+        )
     detail = data.get("message") or error.description
     if status == 413:
         detail = "The request body is larger than this service accepts."

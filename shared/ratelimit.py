@@ -2,14 +2,19 @@
 
 Each service makes one limiter (``make_limiter()``), decorates the routes that need it, and calls
 ``limiter.init_app(app)`` in its factory. A refusal is a 429 problem response with ``Retry-After``.
+Every limit is configurable: ``limit_setting`` reads and checks the variable into the app's config, and
+``configured(key)`` gives the decorator the running app's value (so each app, and each test, has its own).
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
-from flask_limiter import Limiter
+from collections.abc import Callable
 
-from shared.config import Settings
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
+from limits import parse_many
+
+from shared.config import ConfigError, Settings
 
 
 def client_address() -> str:
@@ -32,3 +37,25 @@ def configure_limits(app: Flask, settings: Settings) -> None:
 def failed_login(response: Response) -> bool:
     """Only failed attempts count towards the login back-off."""
     return response.status_code == 401
+
+
+def limit_setting(settings: Settings, variable: str, default: str) -> str:
+    """A limit such as ``"30 per hour"`` or ``"300 per hour;60 per minute"`` from ``variable``.
+
+    Raises ConfigError naming the variable when the value does not parse.
+    """
+    value = settings.extra.get(variable, default)
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{variable} must be a rate limit such as '30 per hour', got {value!r}") from None
+    return value
+
+
+def configured(key: str) -> Callable[[], str]:
+    """The limit under ``key`` in the running app's config, read at each request."""
+
+    def read() -> str:
+        return str(current_app.config[key])
+
+    return read

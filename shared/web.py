@@ -20,12 +20,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from shared.config import Settings
+from shared.confirmations import Confirmations
 from shared.db import Database
 from shared.errors import PROBLEM_JSON, register_error_handlers
 from shared.fields import MAX_ID
 from shared.logging import configure_logging, init_request_logging
 from shared.metrics import GaugeReader, init_metrics
 from shared.ratelimit import configure_limits
+from shared.routing import ROUTES, queue_name
 
 ReadinessCheck = Callable[[], None]
 
@@ -112,6 +114,44 @@ def outbox_backlog(database: Database) -> GaugeReader:
     return read
 
 
+def consumer_queue_length(broker_url: str, service: str) -> GaugeReader:
+    """Messages waiting in this service's own queue on a Redis broker: a growing number means too few workers."""
+    confirmations = Confirmations(broker_url)
+
+    def read() -> list[tuple[dict[str, str], float]]:
+        if not confirmations.enabled:
+            return []
+        queue = queue_name(service)
+        return [({"queue": queue}, float(confirmations.queue_length(queue)))]
+
+    return read
+
+
+def dead_letter_count(database: Database) -> GaugeReader:
+    """Events this service's consumer gave up on and kept for an operator (see /<service>/dead-letters)."""
+
+    def read() -> list[tuple[dict[str, str], float]]:
+        with database.engine.connect() as connection:
+            count = connection.execute(sa.text("SELECT count(*) FROM dead_letters")).scalar()
+        return [({}, float(count or 0))]
+
+    return read
+
+
+def consumer_gauges(
+    settings: Settings, service: str, database: Database
+) -> dict[str, tuple[str, list[str], GaugeReader]]:
+    """What an operator watches on a service that consumes events: its queue and its dead letters."""
+    return {
+        "uitleen_queue_length": (
+            "Messages waiting in this service's queue on the broker (Redis only)",
+            ["queue"],
+            consumer_queue_length(settings.broker_url, service),
+        ),
+        "uitleen_dead_letters": ("Events kept as dead letters", [], dead_letter_count(database)),
+    }
+
+
 def build_service_app(
     service: str,
     title: str,
@@ -147,6 +187,7 @@ def build_service_app(
         service,
         {
             "uitleen_outbox_backlog": ("Outbox rows not yet published", [], outbox_backlog(database)),
+            **(consumer_gauges(settings, service, database) if service in ROUTES else {}),
             **(gauges or {}),
         },
     )

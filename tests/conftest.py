@@ -43,6 +43,12 @@ def test_environ(tmp_var: Path | None = None) -> dict[str, str]:
         "BROKER_URL": REDIS_URL,
         "LOG_FORMAT": "console",
         "LOG_LEVEL": "WARNING",
+        # Many tests submit requests and open links from one test client (one address); the tests of the
+        # limits (tests/api/test_rate_limits.py) set small ones. The login back-off keeps its defaults.
+        "BOOKING_SUBMIT_LIMIT": "10000 per hour",
+        "BOOKING_PUBLIC_FORM_LIMIT": "10000 per hour",
+        "BOOKING_STATUS_LINK_LIMIT": "10000 per hour",
+        "BOOKING_STATUS_LINK_MISS_LIMIT": "10000 per hour",
     }
     for service in SERVICES:
         environ[f"{service.upper()}_DATABASE_URL"] = pg_url(f"{DB_PREFIX}_{service}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from services.booking.api import availability, requests, status
+from services.booking.api import availability, privacy, requests, status
+from services.booking.api.limits import limiter
 from services.booking.config import load_policy
 from services.booking.handlers import EVENT_HANDLERS
+from services.booking.limits import limit_config
 from services.booking.models import DeadLetter, ProcessedEvent
 from shared.config import Settings, load_settings
 from shared.db import Database
@@ -19,10 +21,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or load_settings("booking")
     database = database or Database(settings.database_url)
     policy = load_policy(settings)
+    limits = limit_config(settings)
 
     def register(app: Flask, api: Api) -> None:
         app.extensions["booking_policy"] = policy
-        for module in (requests, status, availability):
+        app.config.update(limits)
+        limiter.init_app(app)
+        for module in (requests, status, availability, privacy):
             api.register_blueprint(module.blp)
         api.register_blueprint(make_dead_letter_blueprint(DeadLetter, ProcessedEvent, lambda: EVENT_HANDLERS))
 

@@ -13,7 +13,8 @@ class BookingPolicy:
     no_show_grace_hours: int = 24  # an approved loan not picked up this long after pick-up time is released
     status_link_days: int = 180  # a private status link stops working after this many days
     idempotency_hours: int = 48  # Idempotency-Keys are kept at least this long (the contract says 24)
-    retention_days: int = 400  # personal data of a closed request is erased this long after it closed
+    retention_days: int = 365  # personal data of a closed request is anonymised this long after it ended
+    retention_batch: int = 200  # requests anonymised per transaction by the retention scan
 
 
 def load_policy(settings: Settings) -> BookingPolicy:
@@ -23,5 +24,6 @@ def load_policy(settings: Settings) -> BookingPolicy:
         no_show_grace_hours=int_setting(settings, "BOOKING_NO_SHOW_GRACE_HOURS", 24, minimum=0),
         status_link_days=int_setting(settings, "BOOKING_STATUS_LINK_DAYS", 180, minimum=1),
         idempotency_hours=int_setting(settings, "BOOKING_IDEMPOTENCY_HOURS", 48, minimum=24),
-        retention_days=int_setting(settings, "BOOKING_RETENTION_DAYS", 400, minimum=30),
+        retention_days=int_setting(settings, "BOOKING_RETENTION_DAYS", 365, minimum=30),
+        retention_batch=int_setting(settings, "BOOKING_RETENTION_BATCH", 200, minimum=1),
     )

@@ -17,6 +17,7 @@ from shared import clock
 from shared.consumer import DeadLetterMixin
 from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin, ProcessedEventMixin
+from shared.privacy import PrivacyActionMixin
 
 STATUSES = (
     "requested",
@@ -48,6 +49,10 @@ class DeadLetter(DeadLetterMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+class PrivacyAction(PrivacyActionMixin, Base):
+    """The GDPR audit: every export, erasure and retention batch (see domain/privacy.py)."""
 
 
 # --- the copy of inventory -------------------------------------------------------------------------------

@@ -104,10 +104,42 @@ def mark_overdue() -> list[int]:
     return _run_scan("booking.mark_overdue", scans.mark_overdue)
 
 
-def beat_schedule(scan_seconds: float = 60.0) -> dict[str, Any]:
+# A retention run stops after this many batches (the next run continues): it never holds the worker for long.
+RETENTION_MAX_BATCHES = 50
+
+
+@shared_task(name="booking.apply_retention")
+def apply_retention() -> list[int]:
+    """GDPR: anonymise the personal data of requests that ended ``BOOKING_RETENTION_DAYS`` ago, in batches.
+
+    Each batch is its own transaction with its own audit row (``privacy_actions``), so a crash loses at most
+    one batch's work and a second worker running at the same time skips the rows this one holds.
+    """
+    from services.booking.config import load_policy
+    from services.booking.domain import privacy
+
+    policy = load_policy(load_settings("booking"))
+    changed: list[int] = []
+    for _ in range(RETENTION_MAX_BATCHES):
+        batch = _run_scan(
+            "booking.apply_retention",
+            lambda session, now: privacy.apply_retention(session, now, policy.retention_days, policy.retention_batch),
+        )
+        changed.extend(batch)
+        if len(batch) < policy.retention_batch:
+            break
+    return changed
+
+
+def beat_schedule(scan_seconds: float = 60.0, retention_seconds: float = 3600.0) -> dict[str, Any]:
     """Booking's periodic scans; each tick that waited past its period is dropped, not piled up."""
     options = {"queue": "booking", "expires": scan_seconds}
     return {
+        "booking-apply-retention": {
+            "task": "booking.apply_retention",
+            "schedule": retention_seconds,
+            "options": {"queue": "booking", "expires": retention_seconds},
+        },
         "booking-expire-stale-requests": {
             "task": "booking.expire_stale_requests",
             "schedule": scan_seconds,

@@ -17,6 +17,7 @@ from shared.web import build_service_app
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
     settings = settings or load_settings("inventory")
     database = database or Database(settings.database_url)
+    limits = auth.limit_config(settings)
 
     def register(app: Flask, api: Api) -> None:
         for module in (assets, locations, requirements, auth):
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 return is_token_revoked(session, token_id)
 
         init_auth(app, token_revoked=token_revoked)
+        app.config.update(limits)
         auth.limiter.init_app(app)
         web.init_pages(app)
         from services.inventory import cli

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask
 from flask_smorest import Api
 
 from services.notify import staff_pages
-from services.notify.api import deliveries, pages
+from services.notify.api import deliveries, pages, privacy
 from services.notify.config import load_notify_config
 from services.notify.domain.copies import event_handlers
-from services.notify.models import DeadLetter, ProcessedEvent
+from services.notify.models import DeadLetter, ProcessedEvent, ScheduledNotification
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.dead_letters_api import make_dead_letter_blueprint
+from shared.metrics import GaugeReader
 from shared.web import build_service_app
 
 
@@ -24,7 +26,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def register(app: Flask, api: Api) -> None:
         app.extensions["notify_config"] = config
         app.extensions["notify_handlers"] = event_handlers(config)
-        for module in (deliveries, pages):
+        for module in (deliveries, pages, privacy):
             api.register_blueprint(module.blp)
         # HTML pages for staff: plain Flask, not part of the API document.
         app.register_blueprint(staff_pages.blp)
@@ -32,4 +34,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             make_dead_letter_blueprint(DeadLetter, ProcessedEvent, lambda: app.extensions["notify_handlers"])
         )
 
-    return build_service_app("notify", "Uitleen notify", settings, database, register)
+    gauges = {
+        "uitleen_notifications": (
+            "Notifications (reminders, notices, digests) by kind and status: scheduled, sending, sent, failed, skipped",
+            ["kind", "status"],
+            notification_counts(database),
+        )
+    }
+    return build_service_app("notify", "Uitleen notify", settings, database, register, gauges=gauges)
+
+
+def notification_counts(database: Database) -> GaugeReader:
+    """Counted in the database at scrape time, so every worker's sends are seen, whichever process sent them."""
+
+    def read() -> list[tuple[dict[str, str], float]]:
+        query = sa.select(ScheduledNotification.kind, ScheduledNotification.status, sa.func.count()).group_by(
+            ScheduledNotification.kind, ScheduledNotification.status
+        )
+        with database.engine.connect() as connection:
+            return [
+                ({"kind": kind, "status": status}, float(count)) for kind, status, count in connection.execute(query)
+            ]
+
+    return read

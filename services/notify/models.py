@@ -17,6 +17,7 @@ from shared import clock
 from shared.consumer import DeadLetterMixin
 from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin, ProcessedEventMixin
+from shared.privacy import PrivacyActionMixin
 
 # scheduled: waits for due_at/not_before; sending: claimed (lease_until); sent; failed (permanent or retries
 # spent); skipped (with reason: rescheduled, cancelled, no longer relevant …); call_list: for staff to phone.
@@ -37,6 +38,10 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class DeadLetter(DeadLetterMixin, Base):
     pass
+
+
+class PrivacyAction(PrivacyActionMixin, Base):
+    """The GDPR audit of notify: every export of a person's data (services/notify/domain/privacy.py)."""
 
 
 class Location(Base):

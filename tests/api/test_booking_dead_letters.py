@@ -6,6 +6,7 @@ import uuid
 
 from services.booking.models import DeadLetter, InvLocation
 from shared import clock
+from shared.consumer import record_dead_letter
 from shared.events import Envelope
 
 
@@ -48,3 +49,16 @@ def test_a_dead_letter_is_listed_for_admins_and_replayed(booking_db, admin_clien
         assert session.get(InvLocation, 41).name == "Buurtcentrum Muide"
     assert admin_client.post("/dead-letters/424242/replay").status_code == 404
     assert uuid.UUID(listed.json[0]["event_id"])
+
+
+def test_a_dead_letter_whose_handler_fails_again_with_a_key_error_is_a_conflict_not_missing(booking_db, admin_client):
+    # Found by the authorisation matrix: a malformed payload makes the handler raise KeyError, a LookupError,
+    # which the replay took for "no such dead letter" (404) instead of "failed again" (409).
+    envelope = Envelope(type="inventory.location.created", producer="inventory", payload={"id": 42})
+    letter_id = record_dead_letter(booking_db, DeadLetter, envelope.to_dict(), KeyError("code"), 9)
+    replay = admin_client.post(f"/dead-letters/{letter_id}/replay")
+    assert replay.status_code == 409, replay.json
+    assert replay.json["detail"] == "The event failed again: KeyError."
+    with booking_db.session_factory() as session:
+        letter = session.get(DeadLetter, letter_id)
+        assert letter is not None and letter.attempts == 10 and letter.replayed_at is None

@@ -92,3 +92,18 @@ def test_call_list_and_ical_feeds(notify_client: FlaskClient, captured: Pipeline
     assert "DTSTART:20270612T080000Z" in asset_feed.text
     assert "BEGIN:VEVENT" not in notify_client.get("/ical/assets/12.ics", headers=staff_headers()).text
     assert notify_client.get("/ical/locations/7.ics").status_code == 401
+
+
+def test_metrics_report_notifications_by_kind_and_status_queue_and_dead_letters(
+    notify_client: FlaskClient,  # noqa: F811
+    captured: Pipeline,
+    notify_db,  # noqa: F811
+) -> None:
+    run(captured, "submitted")
+    record_dead_letter(notify_db, DeadLetter, booking_envelope("approved").to_dict(), RuntimeError("boom"), 5)
+    text = notify_client.get("/metrics").get_data(as_text=True)
+    assert 'uitleen_notifications{kind="request_received",status="sent"} 1.0' in text
+    assert 'uitleen_notifications{kind="new_request",status="sent"} 1.0' in text
+    assert "uitleen_dead_letters 1.0" in text
+    # the pipeline's worker took the event off the queue: nothing is left waiting
+    assert 'uitleen_queue_length{queue="notify"} 0.0' in text

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 
+import pytest
+
 from services.inventory.app import create_app
+from shared.config import ConfigError
 from tests.conftest import REDIS_URL, STAFF_PASSWORD, settings_for
 
 
@@ -44,3 +48,27 @@ def test_limits_are_shared_through_redis_across_processes(inventory_db, environ,
         "/auth/login", json={"email": "staff@example.org", "password": STAFF_PASSWORD}, environ_base=environ_base
     )
     assert blocked.status_code == 429
+
+
+def test_the_login_form_backs_off_with_a_dutch_page(client, staff_account):
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token
+    form = {"csrf_token": token.group(1), "next": "/staff", "email": "staff@example.org"}
+    for _ in range(5):
+        assert client.post("/login", data={**form, "password": "wrong"}).status_code == 401
+    refused = client.post("/login", data={**form, "password": STAFF_PASSWORD})
+    assert refused.status_code == 429
+    assert refused.headers["Content-Type"].startswith("text/html")
+    assert "Te veel pogingen" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_the_login_limits_are_configurable(inventory_db, environ, staff_account):
+    settings = settings_for("inventory", {**environ, "INVENTORY_LOGIN_FAILURE_LIMIT": "2 per hour"})
+    client = create_app(settings, inventory_db).test_client()
+    for _ in range(2):
+        assert attempt(client, "wrong").status_code == 401
+    assert attempt(client, STAFF_PASSWORD).status_code == 429
+    with pytest.raises(ConfigError, match="INVENTORY_LOGIN_LIMIT"):
+        create_app(settings_for("inventory", {**environ, "INVENTORY_LOGIN_LIMIT": "often"}), inventory_db)

@@ -1,4 +1,4 @@
-"""The periodic scans, called directly with the clock set: expiry, no-show, overdue."""
+"""The periodic scans, called directly with the clock set: expiry, no-show, overdue, retention."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from services.booking.domain import scans
+from services.booking.domain import privacy, scans
 from services.booking.models import Allocation, BookingRequest, OutboxEvent
 from shared import clock
 from tests.booking_fixtures import at, request_body
@@ -121,9 +121,9 @@ def test_personal_data_of_closed_requests_is_forgotten(setup, booking_db, feed):
     created = staff.get(f"/requests/{request_id}").json
     staff.post(f"/requests/{request_id}/reject", json={"reason": "vol"})
     with booking_db.transaction() as session:
-        assert scans.forget_personal_data(session, clock.now() + timedelta(days=399), 400) == []
+        assert privacy.apply_retention(session, clock.now() + timedelta(days=399), 400) == []
     with booking_db.transaction() as session:
-        assert scans.forget_personal_data(session, clock.now() + timedelta(days=402), 400) == [request_id]
+        assert privacy.apply_retention(session, clock.now() + timedelta(days=402), 400) == [request_id]
     after = staff.get(f"/requests/{request_id}").json
     assert after["contact"] == {"name": "(gewist)", "email": None, "phone": None, "language": "nl"}
     assert after["reference"] == created["reference"] and after["status"] == "rejected"

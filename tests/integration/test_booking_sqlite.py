@@ -1,8 +1,9 @@
-"""The embedded mode: booking's migrations and the conflict check on SQLite (writers serialised)."""
+"""The embedded mode: booking's migrations, the conflict check and GDPR erasure on SQLite (writers serialised)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from services.booking.app import create_app
@@ -78,4 +79,17 @@ def test_booking_runs_on_sqlite(tmp_path, fixed_clock, environ):
     refused = client.post(f"/requests/{ids[1]}/approve", json={})
     assert refused.status_code == 409
     assert refused.json["conflicts"][0]["request_id"] == ids[0]
+
+    # GDPR on SQLite too (the embedded default): erasure, export and the retention scan
+    assert client.post(f"/requests/{ids[1]}/reject", json={"reason": "bezet"}).status_code == 200
+    client.set_cookie("uitleen_staff", staff_cookie([], role="admin"))
+    assert client.post("/privacy/erase", json={"email": "an@example.org"}).status_code == 409  # ids[0] is running
+    assert client.post("/privacy/erase", json={"request_id": ids[1]}).json == {"anonymised": [ids[1]]}
+    export = client.post("/privacy/export", json={"email": "AN@example.org"}).json
+    assert [r["request_id"] for r in export["requests"]] == [ids[0]]
+    with database.transaction() as session:
+        from services.booking.domain import privacy
+        from shared import clock
+
+        assert privacy.apply_retention(session, clock.now() + timedelta(days=400), 365) == []
     database.dispose()

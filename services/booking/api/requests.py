@@ -8,6 +8,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.booking.api.limits import limiter
 from services.booking.api.present import request_view
 from services.booking.api.schemas import (
     ApproveSchema,
@@ -28,6 +29,7 @@ from services.booking.config import BookingPolicy
 from services.booking.domain import decisions, idempotency, links, queries
 from services.booking.domain.lifecycle import REQUESTER, Actor, staff_actor
 from services.booking.domain.requests import create_request
+from services.booking.limits import configured, is_staff
 from services.booking.models import AuditEntry, BookingRequest
 from shared.auth import current_principal, require_principal, require_staff
 from shared.db import get_database, get_session
@@ -47,6 +49,8 @@ def _staff() -> Actor:
 
 @blp.route("")
 class Requests(MethodView):
+    # Anonymous submissions are limited per client; staff filing for residents at the counter are not.
+    @limiter.limit(configured("SUBMIT_LIMIT"), exempt_when=is_staff)
     @blp.arguments(RequestInSchema)
     @blp.response(201, RequestOutSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}}])
@@ -100,9 +104,11 @@ class Requests(MethodView):
     @blp.response(200, RequestOutSchema(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
-        """Staff: list and search requests by status, asset, location, date range and text."""
+        """Staff: list and search the requests of their own centres (admins: every centre)."""
         session = get_session()
+        principal = require_principal()
         filters = queries.RequestFilter(
+            centres=None if principal.is_admin else principal.location_ids,
             status=query.get("status"),
             asset_id=query.get("asset_id"),
             location_id=query.get("location_id"),
@@ -118,9 +124,10 @@ class Requests(MethodView):
 @require_staff
 @blp.response(200, StaffRequestOutSchema)
 def get_one(request_id: int) -> dict[str, Any]:
-    """Staff: one request, with what competes with it, its unmet requirements and the initiative's history."""
+    """Staff of the request's centre: one request, what competes with it, its unmet requirements, the initiative's
+    history."""
     session = get_session()
-    booking = decisions.get_request(session, request_id)
+    booking = decisions.get_request_for(session, request_id, require_principal())
     view = request_view(session, booking)
     view["competition"] = queries.competition(session, booking)
     view["initiative_history"] = queries.initiative_history(session, booking.initiative_id, booking.id)
@@ -221,11 +228,11 @@ def verify(data: dict[str, Any], request_id: int, item_id: int, code: str) -> di
 @require_staff
 @blp.response(200, AuditOutSchema(many=True))
 def audit(request_id: int) -> list[AuditEntry]:
-    """Staff: the audit trail (who, when, from, to, reason)."""
+    """Staff of the request's centre: the audit trail (who, when, from, to, reason)."""
     import sqlalchemy as sa
 
     session = get_session()
-    decisions.get_request(session, request_id)
+    decisions.get_request_for(session, request_id, require_principal())
     query = sa.select(AuditEntry).where(AuditEntry.request_id == request_id).order_by(AuditEntry.id)
     return list(session.scalars(query))
 
@@ -234,9 +241,9 @@ def audit(request_id: int) -> list[AuditEntry]:
 @require_staff
 @blp.response(201, LinkOutSchema)
 def new_link(request_id: int) -> tuple[dict[str, str], int]:
-    """Staff: revoke the requester's links and issue a new one (lost or forwarded mail)."""
+    """Staff of the request's centre: revoke the requester's links and issue a new one (lost or forwarded mail)."""
     session = get_session()
-    booking = decisions.get_request(session, request_id, for_update=True)
+    booking = decisions.get_request_for(session, request_id, require_principal(), for_update=True)
     links.revoke_links(session, booking)
     token = links.issue_link(session, booking, _policy().status_link_days)
     session.commit()

@@ -7,14 +7,27 @@ from typing import Any
 import sqlalchemy as sa
 from flask_smorest import Blueprint
 
+from services.booking.api.limits import limiter
 from services.booking.api.present import request_view
 from services.booking.api.schemas import ContactPatchSchema, ReasonSchema, StatusOutSchema
 from services.booking.domain import decisions, links
 from services.booking.domain.lifecycle import REQUESTER
+from services.booking.limits import LINK_MISS_SCOPE, LINK_SCOPE, configured, unknown_link
 from services.booking.models import AuditEntry
 from shared.db import get_session
 
 blp = Blueprint("status", __name__, url_prefix="/status", description="The requester's private link")
+
+# Every use of a private link counts, per client; unknown links towards a stricter back-off against guessing.
+# The pages use the same scopes: in production (one Redis) both ways in count together.
+_link_limit = limiter.shared_limit(configured("STATUS_LINK_LIMIT"), scope=LINK_SCOPE)
+_link_miss_limit = limiter.shared_limit(
+    configured("STATUS_LINK_MISS_LIMIT"), scope=LINK_MISS_SCOPE, deduct_when=unknown_link
+)
+
+
+def private_link(view: Any) -> Any:
+    return _link_limit(_link_miss_limit(view))
 
 
 def _history(session: Any, request_id: int) -> list[dict[str, Any]]:
@@ -27,6 +40,7 @@ def _history(session: Any, request_id: int) -> list[dict[str, Any]]:
 
 
 @blp.route("/<token>")
+@private_link
 @blp.response(200, StatusOutSchema)
 def status(token: str) -> dict[str, Any]:
     """The request and its history. Opening the link changes nothing. Unknown or expired: 404."""
@@ -36,6 +50,7 @@ def status(token: str) -> dict[str, Any]:
 
 
 @blp.route("/<token>/withdraw", methods=["POST"])
+@private_link
 @blp.arguments(ReasonSchema)
 @blp.response(200, StatusOutSchema)
 def withdraw(data: dict[str, Any], token: str) -> dict[str, Any]:
@@ -48,6 +63,7 @@ def withdraw(data: dict[str, Any], token: str) -> dict[str, Any]:
 
 
 @blp.route("/<token>/contact", methods=["PATCH"])
+@private_link
 @blp.arguments(ContactPatchSchema)
 @blp.response(200, StatusOutSchema)
 def change_contact(data: dict[str, Any], token: str) -> dict[str, Any]:
@@ -60,6 +76,7 @@ def change_contact(data: dict[str, Any], token: str) -> dict[str, Any]:
 
 
 @blp.route("/<token>/cancel", methods=["POST"])
+@private_link
 @blp.arguments(ReasonSchema)
 @blp.response(200, StatusOutSchema)
 def cancel(data: dict[str, Any], token: str) -> dict[str, Any]:

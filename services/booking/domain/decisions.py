@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from services.booking.domain import conflicts
-from services.booking.domain.errors import RequestNotFound, RequirementNotMet
+from services.booking.domain.errors import NotYourCentre, RequestNotFound, RequirementNotMet
 from services.booking.domain.lifecycle import Actor, check_allowed, record_audit, transition
 from services.booking.domain.requests import check_answer
 from services.booking.models import BookingRequest, ItemRequirement, RequestItem
 from shared import clock
+from shared.auth import Principal
 from shared.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -33,6 +34,18 @@ def get_request(session: Session, request_id: int, for_update: bool = False) -> 
     request = session.scalar(query)
     if request is None:
         raise RequestNotFound(f"There is no request {request_id}.")
+    return request
+
+
+def get_request_for(
+    session: Session, request_id: int, principal: Principal, for_update: bool = False
+) -> BookingRequest:
+    """A request as its centre's staff (or an admin) may see it: requesters' details stay within the centre.
+
+    Raises RequestNotFound, NotYourCentre."""
+    request = get_request(session, request_id, for_update=for_update)
+    if not principal.works_at(request.location_id):
+        raise NotYourCentre("This request is for an asset of a community centre you do not work for.")
     return request
 
 

@@ -131,3 +131,22 @@ def emit_request_event(
     envelope = Envelope(type=f"{PRODUCER}.request.{verb}", payload=payload, producer=PRODUCER, version=EVENT_VERSION)
     record_event(session, OutboxEvent, envelope)
     return envelope
+
+
+def emit_contact_anonymised(session: Session, request: BookingRequest, why: str, actor: dict[str, Any]) -> Envelope:
+    """Record ``booking.contact.anonymised`` (v1): consumers blank their copies of the request's contact.
+
+    The payload names the request only; it carries no personal data.
+    """
+    payload = {
+        "request_id": request.id,
+        "reference": request.reference,
+        "anonymised_at": _iso(request.anonymised_at),
+        "reason": why,
+        "actor": actor,
+    }
+    envelope = Envelope(
+        type=f"{PRODUCER}.contact.anonymised", payload=payload, producer=PRODUCER, version=EVENT_VERSION
+    )
+    record_event(session, OutboxEvent, envelope)
+    return envelope

@@ -33,6 +33,8 @@ class RequestFilter:
     starts: datetime | None = None
     ends: datetime | None = None
     text: str | None = None
+    # None: every centre (an administrator); otherwise only requests of these centres (a staff member's)
+    centres: frozenset[int] | None = None
 
 
 def filtered_requests_query(filters: RequestFilter) -> sa.Select[Any]:
@@ -44,6 +46,8 @@ def filtered_requests_query(filters: RequestFilter) -> sa.Select[Any]:
         query = query.where(BookingRequest.status == filters.status)
     if filters.location_id is not None:
         query = query.where(BookingRequest.location_id == filters.location_id)
+    if filters.centres is not None:
+        query = query.where(BookingRequest.location_id.in_(sorted(filters.centres)))
     if filters.asset_id is not None:
         query = query.where(BookingRequest.items.any(RequestItem.asset_id == filters.asset_id))
     if filters.starts is not None:
@@ -139,7 +143,7 @@ def initiative_contacts(session: Session, initiative_id: int) -> list[dict[str, 
     """The initiative's contact persons, as they appeared on its requests (latest details first)."""
     query = (
         sa.select(BookingRequest.contact_name, BookingRequest.contact_email, BookingRequest.contact_phone)
-        .where(BookingRequest.initiative_id == initiative_id)
+        .where(BookingRequest.initiative_id == initiative_id, BookingRequest.anonymised_at.is_(None))
         .order_by(BookingRequest.created_at.desc(), BookingRequest.id.desc())
     )
     seen: dict[str, dict[str, Any]] = {}

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.booking.domain import conflicts
 from services.booking.domain.lifecycle import SYSTEM, transition
-from services.booking.domain.links import revoke_links
-from services.booking.models import BookingRequest, ItemRequirement, RequestItem
+from services.booking.models import BookingRequest
 
 
 def _claim(session: Session, condition: sa.ColumnElement[bool]) -> list[BookingRequest]:
@@ -55,33 +54,3 @@ def mark_overdue(session: Session, now: datetime) -> list[int]:
     for request in late:
         transition(session, request, "mark_overdue", SYSTEM)
     return [r.id for r in late]
-
-
-CLOSED = ("rejected", "withdrawn", "expired", "cancelled", "no_show", "returned")
-
-
-def forget_personal_data(session: Session, now: datetime, retention_days: int = 400) -> list[int]:
-    """GDPR: erase contact details, purpose, answers (plates) and private links of requests closed longer than
-    ``retention_days`` ago. What stays: the initiative, assets, times, status, damage notes, the audit trail
-    (it names staff, not requesters)."""
-    cutoff = now - timedelta(days=retention_days)
-    old = _claim(
-        session,
-        sa.and_(
-            BookingRequest.status.in_(CLOSED),
-            BookingRequest.anonymised_at.is_(None),
-            BookingRequest.updated_at <= cutoff,
-            BookingRequest.return_at <= cutoff,
-        ),
-    )
-    for request in old:
-        request.contact_name = "(gewist)"
-        request.contact_email = None
-        request.contact_phone = None
-        request.purpose = ""
-        request.anonymised_at = now
-        revoke_links(session, request)
-        item_ids = sa.select(RequestItem.id).where(RequestItem.request_id == request.id)
-        session.execute(sa.update(ItemRequirement).where(ItemRequirement.item_id.in_(item_ids)).values(answer=None))
-    session.flush()
-    return [r.id for r in old]

@@ -11,7 +11,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.booking.config import load_policy
-from services.booking.web import i18n, public, staff, staff_loans, staff_stats
+from services.booking.limits import limit_config
+from services.booking.web import i18n, public, staff, staff_loans, staff_privacy, staff_stats
 from services.booking.web.limits import limiter
 from shared.config import Settings, load_settings
 from shared.db import Database
@@ -43,8 +44,8 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
         WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
-        PUBLIC_FORM_LIMIT=settings.extra.get("BOOKING_PUBLIC_FORM_LIMIT", "30 per hour"),
     )
+    app.config.update(limit_config(settings))
     app.extensions["booking_policy"] = load_policy(settings)
     if settings.trusted_proxies:
         # Behind the gateway: the client's address for the rate limit, https for the status link we print.
@@ -59,8 +60,8 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
     Babel(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     app.register_blueprint(public.blp)
-    app.register_blueprint(staff.blp)  # with the routes of staff_loans and staff_stats
-    _ = (staff_loans, staff_stats)
+    app.register_blueprint(staff.blp)  # with the routes of staff_loans, staff_privacy and staff_stats
+    _ = (staff_loans, staff_privacy, staff_stats)
     _register_errors(app)
     return app
 
@@ -75,7 +76,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(_error: Exception) -> tuple[str, int]:
-        return page("error.html", 429, kind="too_many")
+        return page("error.html", 429, kind="too_many", private_link=request.path.startswith("/status/"))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error: Exception) -> tuple[str, int]:

@@ -20,10 +20,11 @@ from services.booking.domain import decisions, idempotency, links, queries
 from services.booking.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, LinkNotFound
 from services.booking.domain.lifecycle import REQUESTER, Actor, can
 from services.booking.domain.requests import create_request
+from services.booking.limits import LINK_MISS_SCOPE, LINK_SCOPE, configured, unknown_link
 from services.booking.models import AuditEntry, BookingRequest, InvLocation
 from services.booking.web import catalogue, forms
 from services.booking.web.i18n import COOKIE, LANGUAGES, localise_detail
-from services.booking.web.limits import limiter, public_form_limit
+from services.booking.web.limits import limiter
 from services.booking.web.texts import ACTIONS, ACTORS, BADGES, CATEGORIES, STATUSES, WEEKDAYS
 from shared import clock
 from shared.db import get_database, get_session
@@ -152,7 +153,7 @@ def request_form(code: str) -> tuple[str, int]:
 
 
 @blp.post("/lenen/<code>/aanvraag")
-@limiter.limit(public_form_limit, methods=["POST"])
+@limiter.limit(configured("PUBLIC_FORM_LIMIT"), methods=["POST"])
 def submit_request(code: str) -> Response | tuple[str, int]:
     asset = catalogue.find_public_asset(get_session(), code) or abort(404)
     return handle_submission(asset, REQUESTER)
@@ -296,12 +297,26 @@ def _status_page(
     )
 
 
+# Every use of a private link counts, per client; unknown links count towards a stricter back-off (guessing).
+# The scopes are booking's API's too, so in production (one Redis) both ways in count together.
+_link_limit = limiter.shared_limit(configured("STATUS_LINK_LIMIT"), scope=LINK_SCOPE)
+_link_miss_limit = limiter.shared_limit(
+    configured("STATUS_LINK_MISS_LIMIT"), scope=LINK_MISS_SCOPE, deduct_when=unknown_link
+)
+
+
+def private_link(view: Any) -> Any:
+    return _link_limit(_link_miss_limit(view))
+
+
 @blp.get("/status/<token>")
+@private_link
 def status(token: str) -> tuple[str, int]:
     return _status_page(token, message=request.args.get("ok") and _("Je wijziging is bewaard."))
 
 
 @blp.post("/status/<token>/intrekken")
+@private_link
 def withdraw(token: str) -> Response | tuple[str, int]:
     db = get_session()
     try:
@@ -317,6 +332,7 @@ def withdraw(token: str) -> Response | tuple[str, int]:
 
 
 @blp.post("/status/<token>/contact")
+@private_link
 def change_contact(token: str) -> Response | tuple[str, int]:
     db = get_session()
     data = {
@@ -347,6 +363,16 @@ def change_contact(token: str) -> Response | tuple[str, int]:
     return redirect(url_for("public.status", token=token, ok=1), code=303)
 
 
+# Where people send questions about their data (Stad Gent's data protection officer).
+PRIVACY_EMAIL = "privacy@stad.gent"
+
+
 @blp.get("/privacy")
 def privacy() -> str:
-    return render_template("privacy.html")
+    policy = _policy()
+    return render_template(
+        "privacy.html",
+        link_days=policy.status_link_days,
+        retention_days=policy.retention_days,
+        privacy_email=PRIVACY_EMAIL,
+    )

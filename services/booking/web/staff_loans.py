@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import abort, render_template, request
 from werkzeug.wrappers import Response
 
 from services.booking.domain import decisions
+from services.booking.domain.errors import RequestNotFound
 from services.booking.models import Allocation, BookingRequest, InvAsset, InvMaintenanceWindow
 from services.booking.web.i18n import in_language
 from services.booking.web.staff import _act, _principal, blp, requirement_labels
@@ -58,7 +59,10 @@ def loans() -> str:
 def hand_over(request_id: int) -> Response:
     checks = {key.removeprefix("check-"): True for key in request.form if key.startswith("check-")}
     db = get_session()
-    booking = decisions.get_request(db, request_id)
+    try:
+        booking = decisions.get_request(db, request_id)
+    except RequestNotFound:
+        abort(404)
     for item in booking.items:
         for requirement in item.requirements:
             checks.setdefault(requirement.code, False)

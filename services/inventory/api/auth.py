@@ -11,10 +11,21 @@ from flask_smorest import Blueprint
 from services.inventory.api.schemas import LoginSchema, PrincipalSchema, TokenInSchema, TokenOutSchema
 from services.inventory.domain import staff
 from shared.auth import clear_session_cookie, require_principal, require_staff, set_session_cookie
+from shared.config import Settings
 from shared.db import get_session
-from shared.ratelimit import client_address, failed_login, make_limiter
+from shared.ratelimit import client_address, configured, failed_login, limit_setting, make_limiter
 
 limiter = make_limiter()
+
+
+def limit_config(settings: Settings) -> dict[str, str]:
+    """Every attempt counts towards the first limit, failures alone towards the second (the back-off).
+
+    Raises ConfigError naming the variable when a value does not parse."""
+    return {
+        "LOGIN_LIMIT": limit_setting(settings, "INVENTORY_LOGIN_LIMIT", "20 per minute"),
+        "LOGIN_FAILURE_LIMIT": limit_setting(settings, "INVENTORY_LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
+    }
 
 
 def login_key() -> str:
@@ -28,8 +39,8 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login a
 @blp.route("/login", methods=["POST"])
 # Every attempt counts towards the first limit; only failures towards the second, which is the back-off after
 # repeated wrong passwords (per address and e-mail, so one attacker cannot lock out a colleague elsewhere).
-@limiter.limit("20 per minute")
-@limiter.limit("5 per 15 minutes", key_func=login_key, deduct_when=failed_login)
+@limiter.limit(configured("LOGIN_LIMIT"))
+@limiter.limit(configured("LOGIN_FAILURE_LIMIT"), key_func=login_key, deduct_when=failed_login)
 @blp.arguments(LoginSchema)
 @blp.response(200, PrincipalSchema)
 def login(data: dict[str, str]) -> Any:

@@ -19,7 +19,7 @@ from shared.auth import clear_session_cookie, current_principal, set_session_coo
 from shared.clock import to_local
 from shared.db import get_session
 from shared.errors import Unauthorized
-from shared.ratelimit import client_address, failed_login
+from shared.ratelimit import client_address, configured, failed_login
 
 blp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -89,8 +89,8 @@ def login_form() -> tuple[str, int] | Response:
 
 
 @blp.post("/login")
-@limiter.limit("20 per minute")
-@limiter.limit("5 per 15 minutes", key_func=form_login_key, deduct_when=failed_login)
+@limiter.limit(configured("LOGIN_LIMIT"))
+@limiter.limit(configured("LOGIN_FAILURE_LIMIT"), key_func=form_login_key, deduct_when=failed_login)
 def login() -> tuple[str, int] | Response:
     try:
         validate_csrf(request.form.get("csrf_token"))

@@ -176,6 +176,12 @@ def asset_page(asset_id: int, errors: dict[str, str] | None = None, status: int 
     )
 
 
+def _form_version() -> int:
+    """The version the form was read at; anything but a number is as stale as an old one (never a 500)."""
+    raw = request.form.get("version", "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+
+
 def _asset_changes(form: Any, errors: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {name: form.get(name, "").strip() for name in TEXTS}
     for name in NUMBERS:
@@ -199,7 +205,7 @@ def update(asset_id: int) -> Response | tuple[str, int]:
         return asset_page(asset_id, errors, 422)
     db = get_session()
     try:
-        assets.update_asset(db, asset_id, data, int(request.form.get("version", "0") or 0), current_principal())
+        assets.update_asset(db, asset_id, data, _form_version(), current_principal())
         db.commit()
     except PreconditionFailed:
         db.rollback()
@@ -271,8 +277,7 @@ def update_requirement(requirement_id: int) -> Response | tuple[str, int]:
         return requirement_page(requirement_id, errors, 422)
     db = get_session()
     try:
-        version = int(request.form.get("version", "0") or 0)
-        requirements.update_requirement(db, requirement_id, data, version, current_principal())
+        requirements.update_requirement(db, requirement_id, data, _form_version(), current_principal())
         db.commit()
     except PreconditionFailed:
         db.rollback()

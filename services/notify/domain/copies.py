@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.notify.config import NotifyConfig
 from services.notify.domain import notifications
+from services.notify.domain.privacy import apply_contact_anonymised
 from services.notify.domain.schedule import IMMEDIATE, digest_due, reminders_for
 from services.notify.models import Asset, Booking, BookingItem, Location
 from shared.consumer import Handler
@@ -153,6 +154,7 @@ def event_handlers(config: NotifyConfig) -> dict[str, Handler]:
     handlers: dict[str, Callable[[Session, Envelope], None]] = {
         f"booking.request.{verb}": booking_handler for verb in BOOKING_TYPES
     }
+    handlers["booking.contact.anonymised"] = apply_contact_anonymised
     for verb in ("created", "updated"):
         handlers[f"inventory.location.{verb}"] = apply_location_event
     for verb in ("created", "updated", "retired"):

@@ -7,15 +7,15 @@ history, so the scan grew with every past booking (bench 3: 1.9x slower at 1 mil
 thousand). Leading with ``blocked_until`` scans only what ends after the window starts: the future, which is
 bounded. See docs/benchmarks.md.
 
-Revision ID: 0004_alloc_until
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-27
 """
 
 from alembic import op
 
-revision = "0004_alloc_until"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -77,7 +77,7 @@ load: $(STAMP) services ## locust load test on the production topology, then the
 	$(PY) -m bench.load $(LOAD_ARGS)
 
 .PHONY: bench
-bench: $(STAMP) services ## the benchmark suite on the production topology (10-30 min; BENCH_ARGS="contention --size smoke")
+bench: $(STAMP) services ## the benchmark suite on the production topology (~10 min; BENCH_ARGS="contention --size smoke")
 	PATH="$(CURDIR)/$(VENV)/bin:/usr/sbin:$$PATH" $(PY) -m bench.run $(BENCH_ARGS)
 
 .PHONY: lint

@@ -223,7 +223,8 @@ class Allocation(Base):
     __table_args__ = (
         sa.CheckConstraint("blocked_until > blocked_from", name="range_not_empty"),
         sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
-        sa.Index("ix_allocations_asset_range", "asset_id", "blocked_from", "blocked_until"),
+        # by end first: a window in the present scans what ends after it starts, not the whole history
+        sa.Index("ix_allocations_asset_until", "asset_id", "blocked_until", "blocked_from"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,12 +57,23 @@ def handle_event(self: Any, envelope: dict[str, Any]) -> str:
     )
 
 
+MAX_SCAN_BATCHES = 40
+
+
 def _run_scan(name: str, scan: Any) -> list[int]:
-    """Run one periodic scan in its own transaction at the shared clock's now; logs what it changed."""
+    """Run one periodic scan at the shared clock's now, a transaction per batch of ``scans.SCAN_BATCH``
+    (at most MAX_SCAN_BATCHES per tick; the next tick goes on); logs what it changed."""
+    from services.booking.domain import scans
     from shared import clock
 
-    with _database().transaction() as session:
-        changed: list[int] = scan(session, clock.now())
+    now = clock.now()
+    changed: list[int] = []
+    for _ in range(MAX_SCAN_BATCHES):
+        with _database().transaction() as session:
+            batch: list[int] = scan(session, now)
+        changed += batch
+        if len(batch) < scans.SCAN_BATCH:
+            break
     if changed:
         log.info("%s: %d request(s): %s", name, len(changed), changed[:20])
     else:

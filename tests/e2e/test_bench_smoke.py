@@ -66,7 +66,8 @@ def test_every_benchmark_produces_a_sane_table_at_smoke_size(tmp_path: Path, cap
     assert reminders[(large, "backlog due")]["claimed"] == 20  # one full batch
 
     inbox = results["inbox"].data
-    assert inbox["arrived"] == inbox["bookings"] == len(inbox["latencies"])
+    for mode in ("paced: 1 approver, 0.2 s apart", "burst: 4 approvers"):
+        assert inbox[mode]["arrived"] == inbox["bookings"] == len(inbox[mode]["latencies"]), mode
 
     memory = results["memory"].data
     for role in ("inventory", "booking", "notify", "worker_booking", "worker_notify"):

@@ -127,3 +127,28 @@ def test_personal_data_of_closed_requests_is_forgotten(setup, booking_db, feed):
     after = staff.get(f"/requests/{request_id}").json
     assert after["contact"] == {"name": "(gewist)", "email": None, "phone": None, "language": "nl"}
     assert after["reference"] == created["reference"] and after["status"] == "rejected"
+
+
+def test_a_backlog_is_scanned_in_batches_each_its_own_transaction_until_none_is_left(setup, booking_db, monkeypatch):
+    from services.booking import tasks
+
+    asset, public, _ = setup
+    ids = [submit(public, asset, at(day, 10), at(day, 15)) for day in range(1, 6)]
+    monkeypatch.setattr(scans, "SCAN_BATCH", 2)
+    with booking_db.transaction() as session:  # one call takes one batch
+        assert scans.expire_stale_requests(session, clock.now() + timedelta(days=10), 72) == ids[:2]
+    transactions = []
+    monkeypatch.setattr(tasks, "_database", lambda: booking_db)
+    original = booking_db.transaction
+
+    def counted():
+        transactions.append(1)
+        return original()
+
+    monkeypatch.setattr(booking_db, "transaction", counted)
+    changed = tasks._run_scan(
+        "test", lambda session, now: scans.expire_stale_requests(session, now + timedelta(days=10), 72)
+    )
+    assert changed == ids[2:]
+    assert len(transactions) == 2  # a full batch of 2, then the last 1
+    assert {_status(booking_db, request_id) for request_id in ids} == {"expired"}

@@ -15,9 +15,19 @@ from services.booking.domain import conflicts
 from services.booking.domain.lifecycle import SYSTEM, transition
 from services.booking.models import BookingRequest
 
+# A scan takes at most this many requests per transaction; the task runs batch after batch (tasks._run_scan),
+# so a backlog (after an outage, an import) never loads every late request into one worker's memory at once.
+SCAN_BATCH = 500
+
 
 def _claim(session: Session, condition: sa.ColumnElement[bool]) -> list[BookingRequest]:
-    query = sa.select(BookingRequest).where(condition).order_by(BookingRequest.id).with_for_update(skip_locked=True)
+    query = (
+        sa.select(BookingRequest)
+        .where(condition)
+        .order_by(BookingRequest.id)
+        .limit(SCAN_BATCH)
+        .with_for_update(skip_locked=True)
+    )
     return list(session.scalars(query))
 
 

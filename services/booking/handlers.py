@@ -11,6 +11,12 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from services.booking.domain.inventory_copy import HANDLERS
+from services.booking.models import RevokedToken
 from shared.events import Envelope
+from shared.revocations import EVENT_TYPE as TOKEN_REVOKED
+from shared.revocations import token_revoked_handler
 
-EVENT_HANDLERS: dict[str, Callable[[Session, Envelope], None]] = dict(HANDLERS)
+EVENT_HANDLERS: dict[str, Callable[[Session, Envelope], None]] = {
+    **HANDLERS,
+    TOKEN_REVOKED: token_revoked_handler(RevokedToken),
+}

@@ -18,6 +18,7 @@ from shared.consumer import DeadLetterMixin
 from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin, ProcessedEventMixin
 from shared.privacy import PrivacyActionMixin
+from shared.revocations import RevokedTokenMixin
 
 STATUSES = (
     "requested",
@@ -41,6 +42,10 @@ class Base(DeclarativeBase):
 
 class OutboxEvent(OutboxMixin, Base):
     pass
+
+
+class RevokedToken(RevokedTokenMixin, Base):
+    """API tokens inventory revoked (from ``inventory.token.revoked``): refused here too."""
 
 
 class DeadLetter(DeadLetterMixin, Base):

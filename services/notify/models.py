@@ -18,6 +18,7 @@ from shared.consumer import DeadLetterMixin
 from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin, ProcessedEventMixin
 from shared.privacy import PrivacyActionMixin
+from shared.revocations import RevokedTokenMixin
 
 # scheduled: waits for due_at/not_before; sending: claimed (lease_until); sent; failed (permanent or retries
 # spent); skipped (with reason: rescheduled, cancelled, no longer relevant …); call_list: for staff to phone.
@@ -34,6 +35,10 @@ class OutboxEvent(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+class RevokedToken(RevokedTokenMixin, Base):
+    """API tokens inventory revoked (from ``inventory.token.revoked``): refused here too."""
 
 
 class DeadLetter(DeadLetterMixin, Base):

@@ -25,6 +25,7 @@ INVENTORY_TYPES = {
     "inventory.asset.retired",
     "inventory.maintenance_window.added",
     "inventory.maintenance_window.removed",
+    "inventory.token.revoked",
 }
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from services.inventory.domain.errors import DuplicateCode, UnknownReference
+from services.inventory.domain.events import emit
 from services.inventory.models import ApiToken, Location, StaffAccount
 from shared import clock
 from shared.auth import Principal, hash_password, sign_api_token, token_fingerprint, verify_password
@@ -100,6 +101,16 @@ def revoke_api_token(session: Session, staff_id: int, token_id: str) -> ApiToken
         raise NotFound("There is no such token.")
     if record.revoked_at is None:
         record.revoked_at = clock.now()
+        # booking and notify check bearer tokens too: they learn of the revocation from this event
+        emit(
+            session,
+            "token.revoked",
+            {
+                "token_id": record.id,
+                "revoked_at": record.revoked_at.isoformat(),
+                "expires_at": record.expires_at.isoformat(),
+            },
+        )
     return record
 
 

@@ -17,9 +17,11 @@ from services.notify.config import NotifyConfig
 from services.notify.domain import notifications
 from services.notify.domain.privacy import apply_contact_anonymised
 from services.notify.domain.schedule import IMMEDIATE, digest_due, reminders_for
-from services.notify.models import Asset, Booking, BookingItem, Location
+from services.notify.models import Asset, Booking, BookingItem, Location, RevokedToken
 from shared.consumer import Handler
 from shared.events import Envelope
+from shared.revocations import EVENT_TYPE as TOKEN_REVOKED
+from shared.revocations import token_revoked_handler
 
 # Messages still worth sending when their event arrives after a newer one of the same booking.
 OUT_OF_ORDER_HARMLESS = ("request_received", "new_request")
@@ -155,6 +157,7 @@ def event_handlers(config: NotifyConfig) -> dict[str, Handler]:
         f"booking.request.{verb}": booking_handler for verb in BOOKING_TYPES
     }
     handlers["booking.contact.anonymised"] = apply_contact_anonymised
+    handlers[TOKEN_REVOKED] = token_revoked_handler(RevokedToken)
     for verb in ("created", "updated"):
         handlers[f"inventory.location.{verb}"] = apply_location_event
     for verb in ("created", "updated", "retired"):

@@ -227,6 +227,7 @@ PAGES = {
     "GET /aanvraag/ontvangen": PUBLIC,
     "GET /status/<token>": Rule("404 mine 404 404 404"),
     "POST /status/<token>/intrekken": Rule(LINK.outcomes, form={"reason": "niet meer nodig"}),
+    "POST /status/<token>/annuleren": Rule(LINK.outcomes, form={"reason": "feest gaat niet door"}),
     "POST /status/<token>/contact": Rule(LINK.outcomes, form={"contact_name": "An", "phone": "09 123 45 67"}),
     # the staff pages: lists show one's own centres; decisions belong to the request's centre
     "GET /staff": Rule("login login scoped mine mine"),
@@ -247,6 +248,7 @@ PAGES = {
     "POST /staff/aanvragen/<int:request_id>/weigeren": Rule(CENTRE_PAGE, form={"reason": "niet vrij"}),
     "POST /staff/aanvragen/<int:request_id>/meegeven": Rule(CENTRE_PAGE, form={}),
     "POST /staff/aanvragen/<int:request_id>/terugnemen": Rule(CENTRE_PAGE, form={}),
+    "POST /staff/aanvragen/<int:request_id>/annuleren": Rule(CENTRE_PAGE, form={"reason": "caravan kapot"}),
     "POST /staff/aanvragen/<int:request_id>/voorwaarden/<int:item_id>/<code>": Rule(
         CENTRE_PAGE, form={"verified": "yes"}, params={"code": "rijbewijs-b"}
     ),

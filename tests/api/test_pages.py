@@ -293,3 +293,73 @@ def test_behind_the_gateway_the_link_is_https_and_limits_count_per_client(
     other = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.8"}  # another resident, same gateway
     assert client.post(FORM, data=caravan_form(html, initiative=""), headers=other).status_code == 422
     assert client.post(FORM, data=caravan_form(html, initiative=""), headers=headers).status_code == 429
+
+
+def approved_caravan(pages: FlaskClient, environ: dict[str, str], database: Database) -> tuple[str, int, FlaskClient]:
+    """The caravan requested and approved by its centre's staff: (status path, request id, staff client)."""
+    status = submitted(pages)
+    with database.session_factory() as session:
+        request_id = int(session.scalar(sa.select(BookingRequest.id)))
+    staff = staff_pages(environ, database, [caravan_location(database)])
+    token = hidden(staff.get("/staff").get_data(as_text=True), "csrf_token")
+    staff.post(f"/staff/aanvragen/{request_id}/goedkeuren", data={"csrf_token": token})
+    assert "is goedgekeurd" in staff.get("/staff").get_data(as_text=True)
+    return status, request_id, staff
+
+
+def allocations_of(database: Database, request_id: int) -> int:
+    """The request's active allocations: what it holds of the asset's time."""
+    from services.booking.models import Allocation
+
+    with database.session_factory() as session:
+        query = sa.select(Allocation).where(Allocation.request_id == request_id, Allocation.active)
+        return len(session.scalars(query).all())
+
+
+def test_the_requester_cancels_an_approved_loan_with_a_reason(
+    pages: FlaskClient, environ: dict[str, str], databases: dict[str, Database]
+) -> None:
+    database = databases["booking"]
+    status, request_id, _staff = approved_caravan(pages, environ, database)
+    html = pages.get(status).get_data(as_text=True)
+    assert "Uitlening annuleren" in html and "Aanvraag intrekken" not in html
+    token = hidden(html, "csrf_token")
+    refused = pages.post(f"{status}/annuleren", data={"csrf_token": token, "reason": "  "})
+    assert refused.status_code == 422
+    assert "Vul in waarom je annuleert." in refused.get_data(as_text=True)
+    assert allocations_of(database, request_id) == 1
+    assert (
+        pages.post(f"{status}/annuleren", data={"csrf_token": token, "reason": "feest gaat niet door"}).status_code
+        == 303
+    )
+    page = pages.get(status).get_data(as_text=True)
+    assert "Geannuleerd" in page and "feest gaat niet door" in page and "Uitlening annuleren" not in page
+    assert allocations_of(database, request_id) == 0  # the caravan is free for someone else
+
+
+def test_staff_cancel_an_approved_loan_of_their_centre_with_a_reason(
+    pages: FlaskClient, environ: dict[str, str], databases: dict[str, Database]
+) -> None:
+    database = databases["booking"]
+    _status, request_id, staff = approved_caravan(pages, environ, database)
+    loans = staff.get("/staff/uitlenen").get_data(as_text=True)
+    assert f'action="/staff/aanvragen/{request_id}/annuleren"' in loans
+    token = hidden(loans, "csrf_token")
+    elsewhere = staff_pages(environ, database, [999])
+    assert f"/aanvragen/{request_id}/annuleren" not in elsewhere.get("/staff/uitlenen").get_data(as_text=True)
+    theirs = hidden(elsewhere.get("/staff/uitlenen").get_data(as_text=True), "csrf_token")
+    elsewhere.post(f"/staff/aanvragen/{request_id}/annuleren", data={"csrf_token": theirs, "reason": "x"})
+    assert "buurtcentrum waar je niet werkt" in elsewhere.get("/staff/uitlenen").get_data(as_text=True)
+    staff.post(f"/staff/aanvragen/{request_id}/annuleren", data={"csrf_token": token, "reason": ""})
+    assert "Geef een reden; de aanvrager leest die." in staff.get("/staff/uitlenen").get_data(as_text=True)
+    assert allocations_of(database, request_id) == 1
+    staff.post(f"/staff/aanvragen/{request_id}/annuleren", data={"csrf_token": token, "reason": "Caravan kapot"})
+    assert f"De uitlening {_reference(database, request_id)} is geannuleerd." in staff.get("/staff/uitlenen").get_data(
+        as_text=True
+    )
+    assert allocations_of(database, request_id) == 0
+
+
+def _reference(database: Database, request_id: int) -> str:
+    with database.session_factory() as session:
+        return str(session.scalar(sa.select(BookingRequest.reference).where(BookingRequest.id == request_id)))

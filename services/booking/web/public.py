@@ -289,6 +289,7 @@ def _status_page(
             location=db.get(InvLocation, booking.location_id),
             history=_history(db, booking),
             can_withdraw=can("withdraw", booking.status, REQUESTER),
+            can_cancel=can("cancel", booking.status, REQUESTER),
             can_change=can("change_contact", booking.status, REQUESTER),
             message=message,
             errors=errors or {},
@@ -329,6 +330,26 @@ def withdraw(token: str) -> Response | tuple[str, int]:
     except DomainError as error:
         db.rollback()
         return _status_page(token, errors={"withdraw": localise_detail(error.detail)}, status=409)
+    return redirect(url_for("public.status", token=token, ok=1), code=303)
+
+
+@blp.post("/status/<token>/annuleren")
+@private_link
+def cancel(token: str) -> Response | tuple[str, int]:
+    """An approved loan the requester no longer needs: cancelled, and the asset free for someone else."""
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        return _status_page(token, errors={"cancel": _("Vul in waarom je annuleert.")}, status=422)
+    db = get_session()
+    try:
+        booking = links.request_for_token(db, token, for_update=True)
+        decisions.cancel(db, booking, REQUESTER, reason)
+        db.commit()
+    except LinkNotFound:
+        abort(404)
+    except DomainError as error:
+        db.rollback()
+        return _status_page(token, errors={"cancel": localise_detail(error.detail)}, status=409)
     return redirect(url_for("public.status", token=token, ok=1), code=303)
 
 

@@ -116,6 +116,8 @@ def _done(command: Callable[..., Any], booking: BookingRequest) -> str:
         return _("%(ref)s is meegegeven.", ref=booking.reference)
     if command is decisions.take_back:
         return _("%(ref)s is teruggebracht.", ref=booking.reference)
+    if command is decisions.cancel:
+        return _("De uitlening %(ref)s is geannuleerd.", ref=booking.reference)
     return _("Aanvraag %(ref)s is geweigerd.", ref=booking.reference)
 
 

@@ -79,6 +79,12 @@ def take_back(request_id: int) -> Response:
     return _act(request_id, decisions.take_back, condition, damage, to="staff.loans")
 
 
+@blp.post("/aanvragen/<int:request_id>/annuleren")
+def cancel(request_id: int) -> Response:
+    """The borrower called it off, or the asset broke down: the loan is cancelled and the asset free again."""
+    return _act(request_id, decisions.cancel, request.form.get("reason", "").strip() or None, to="staff.loans")
+
+
 # --- calendar ------------------------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from shared.web import mounted
@@ -34,6 +34,10 @@ def test_any_typed_submission_is_accepted_or_refused_within_the_contract(feed, b
         purpose=TYPED,
         day=st.integers(1, 60),
     )
+    # Random texts alone may not reach a 201 in 40 tries: one sure acceptance and one sure refusal always run,
+    # so the final check tests the contract on both sides instead of the luck of the draw.
+    @example(initiative="Buurtfeest", name="An Peeters", email="an@example.org", phone=None, purpose="ruilmarkt", day=5)
+    @example(initiative="", name="", email=None, phone=None, purpose="", day=6)
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def submit(initiative, name, email, phone, purpose, day):
         body = {

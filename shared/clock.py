@@ -41,3 +41,8 @@ def set_clock(source: Callable[[], datetime] | datetime | None) -> None:
 
 def to_local(instant: datetime) -> datetime:
     return instant.astimezone(BRUSSELS)
+
+
+def isoformat(instant: datetime | None) -> str | None:
+    """An instant as ISO 8601 for a payload or an export; None stays None."""
+    return instant.isoformat() if instant is not None else None

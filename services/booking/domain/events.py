@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.booking.models import BookingRequest, InvAsset, InvLocation, InvRequirement, OutboxEvent
+from shared import clock
 from shared.events import Envelope, record_event
 
 PRODUCER = "booking"
@@ -26,10 +27,6 @@ EVENT_TYPES = (
     "rescheduled",
     "contact_changed",
 )
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _location(session: Session, location_id: int) -> dict[str, Any]:
@@ -101,10 +98,10 @@ def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any
         },
         "location": _location(session, request.location_id),
         "items": items,
-        "pickup_at": _iso(request.pickup_at),
-        "return_at": _iso(request.return_at),
-        "actual_pickup_at": _iso(request.actual_pickup_at),
-        "actual_return_at": _iso(request.actual_return_at),
+        "pickup_at": clock.isoformat(request.pickup_at),
+        "return_at": clock.isoformat(request.return_at),
+        "actual_pickup_at": clock.isoformat(request.actual_pickup_at),
+        "actual_return_at": clock.isoformat(request.actual_return_at),
         "proxy": (
             {"by_staff_id": request.proxy_by_staff_id, "consent": request.proxy_consent}
             if request.proxy_by_staff_id is not None
@@ -141,7 +138,7 @@ def emit_contact_anonymised(session: Session, request: BookingRequest, why: str,
     payload = {
         "request_id": request.id,
         "reference": request.reference,
-        "anonymised_at": _iso(request.anonymised_at),
+        "anonymised_at": clock.isoformat(request.anonymised_at),
         "reason": why,
         "actor": actor,
     }

@@ -32,6 +32,7 @@ from services.booking.models import (
     RequestItem,
     StatusLink,
 )
+from shared import clock
 from shared.errors import Conflict
 from shared.privacy import ERASED, Subject, phone_spellings, stripped_phone_sql
 
@@ -94,10 +95,6 @@ def record_action(
     return entry
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def export_request(session: Session, request: BookingRequest) -> dict[str, Any]:
     trail = session.scalars(sa.select(AuditEntry).where(AuditEntry.request_id == request.id).order_by(AuditEntry.id))
     links = session.scalars(sa.select(StatusLink).where(StatusLink.request_id == request.id).order_by(StatusLink.id))
@@ -114,17 +111,17 @@ def export_request(session: Session, request: BookingRequest) -> dict[str, Any]:
         },
         "purpose": request.purpose,
         "location_id": request.location_id,
-        "pickup_at": _iso(request.pickup_at),
-        "return_at": _iso(request.return_at),
-        "actual_pickup_at": _iso(request.actual_pickup_at),
-        "actual_return_at": _iso(request.actual_return_at),
+        "pickup_at": clock.isoformat(request.pickup_at),
+        "return_at": clock.isoformat(request.return_at),
+        "actual_pickup_at": clock.isoformat(request.actual_pickup_at),
+        "actual_return_at": clock.isoformat(request.actual_return_at),
         "proxy_consent": request.proxy_consent,
         "pickup_checks": request.pickup_checks,
         "return_condition": request.return_condition,
         "damage": request.damage,
-        "created_at": _iso(request.created_at),
-        "updated_at": _iso(request.updated_at),
-        "anonymised_at": _iso(request.anonymised_at),
+        "created_at": clock.isoformat(request.created_at),
+        "updated_at": clock.isoformat(request.updated_at),
+        "anonymised_at": clock.isoformat(request.anonymised_at),
         "items": [
             {
                 "asset_id": item.asset_id,
@@ -138,7 +135,7 @@ def export_request(session: Session, request: BookingRequest) -> dict[str, Any]:
         ],
         "audit_trail": [
             {
-                "at": _iso(e.at),
+                "at": clock.isoformat(e.at),
                 "action": e.action,
                 "actor_kind": e.actor_kind,
                 "from_status": e.from_status,
@@ -149,9 +146,9 @@ def export_request(session: Session, request: BookingRequest) -> dict[str, Any]:
         ],
         "status_links": [
             {
-                "created_at": _iso(link.created_at),
-                "expires_at": _iso(link.expires_at),
-                "revoked_at": _iso(link.revoked_at),
+                "created_at": clock.isoformat(link.created_at),
+                "expires_at": clock.isoformat(link.expires_at),
+                "revoked_at": clock.isoformat(link.revoked_at),
             }
             for link in links
         ],

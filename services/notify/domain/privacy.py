@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.notify.models import Booking, CapturedMail, DeadLetter, PrivacyAction, ScheduledNotification
+from shared import clock
 from shared.events import Envelope
 from shared.privacy import ERASED, Subject, national_phone
 
@@ -100,10 +101,6 @@ def _matching_bookings(session: Session, subject: Subject) -> list[Booking]:
     return found
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def export_person(session: Session, subject: Subject, staff_id: int | None, now: datetime) -> dict[str, Any]:
     """Everything notify holds about the person: booking copies, notifications, captured mails (audited)."""
     bookings = _matching_bookings(session, subject)
@@ -170,8 +167,8 @@ def export_person(session: Session, subject: Subject, staff_id: int | None, now:
                 "reason": n.reason,
                 "recipient": n.recipient,
                 "language": n.language,
-                "due_at": _iso(n.due_at),
-                "sent_at": _iso(n.sent_at),
+                "due_at": clock.isoformat(n.due_at),
+                "sent_at": clock.isoformat(n.sent_at),
             }
             for n in notifications
         ],
@@ -180,7 +177,7 @@ def export_person(session: Session, subject: Subject, staff_id: int | None, now:
                 "recipient": m.recipient,
                 "subject": m.subject,
                 "text": m.text,
-                "captured_at": _iso(m.captured_at),
+                "captured_at": clock.isoformat(m.captured_at),
             }
             for m in mails
         ],

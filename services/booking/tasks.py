@@ -60,19 +60,20 @@ def handle_event(self: Any, envelope: dict[str, Any]) -> str:
 MAX_SCAN_BATCHES = 40
 
 
-def _run_scan(name: str, scan: Any) -> list[int]:
-    """Run one periodic scan at the shared clock's now, a transaction per batch of ``scans.SCAN_BATCH``
-    (at most MAX_SCAN_BATCHES per tick; the next tick goes on); logs what it changed."""
+def _run_scan(name: str, scan: Any, batch_size: int | None = None, max_batches: int = MAX_SCAN_BATCHES) -> list[int]:
+    """Run one periodic scan at the shared clock's now, a transaction per batch of ``batch_size`` (the scans'
+    ``SCAN_BATCH`` by default), at most ``max_batches`` per tick (the next tick goes on); logs what it changed."""
     from services.booking.domain import scans
     from shared import clock
 
+    batch_size = batch_size or scans.SCAN_BATCH
     now = clock.now()
     changed: list[int] = []
-    for _ in range(MAX_SCAN_BATCHES):
+    for _ in range(max_batches):
         with _database().transaction() as session:
             batch: list[int] = scan(session, now)
         changed += batch
-        if len(batch) < scans.SCAN_BATCH:
+        if len(batch) < batch_size:
             break
     if changed:
         log.info("%s: %d request(s): %s", name, len(changed), changed[:20])
@@ -130,16 +131,12 @@ def apply_retention() -> list[int]:
     from services.booking.domain import privacy
 
     policy = load_policy(load_settings("booking"))
-    changed: list[int] = []
-    for _ in range(RETENTION_MAX_BATCHES):
-        batch = _run_scan(
-            "booking.apply_retention",
-            lambda session, now: privacy.apply_retention(session, now, policy.retention_days, policy.retention_batch),
-        )
-        changed.extend(batch)
-        if len(batch) < policy.retention_batch:
-            break
-    return changed
+    return _run_scan(
+        "booking.apply_retention",
+        lambda session, now: privacy.apply_retention(session, now, policy.retention_days, policy.retention_batch),
+        batch_size=policy.retention_batch,
+        max_batches=RETENTION_MAX_BATCHES,
+    )
 
 
 def beat_schedule(scan_seconds: float = 60.0, retention_seconds: float = 3600.0) -> dict[str, Any]:

@@ -1,18 +1,24 @@
 """RFC 9457 problem details for every 4xx and 5xx, and the domain errors that map onto them.
 
-Domain code raises a ``DomainError`` subclass; the mapping to HTTP happens here, once. Validation errors from
-marshmallow/webargs are listed per field as ``errors: [{"field", "pointer", "in", "detail"}]``.
+Domain code raises a ``DomainError`` subclass carrying a **code** and its **parameters**, never a sentence for
+people: each surface renders the code in its own words (the API from an English catalogue registered with
+``register_messages``; the pages and mails from their Babel catalogues). The mapping to HTTP happens here, once.
+Field problems (``FieldProblem``) name the field, the code and its parameters; in a problem document they become
+``errors: [{"field", "pointer", "in", "code", "params", "detail"}]``. marshmallow's own English messages are given
+codes here too (``schema_code``), so a page can say them in Dutch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import marshmallow as ma
 import sqlalchemy.exc
 import structlog
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, has_app_context, json, request
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -20,73 +26,152 @@ PROBLEM_BASE = "https://uitleen.gent.be/problems/"
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with one field: ``code`` and ``params`` say what, each surface says it in words."""
+
+    field: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    location: str = "body"  # body, query, headers, path
+    detail: str | None = None  # an English fallback when no catalogue knows the code
+
+    def as_dict(self, detail: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "field": self.field,
+            "pointer": "" if self.location == "headers" else pointer_for(self.field),
+            "in": self.location,
+            "code": self.code,
+            "detail": detail,
+        }
+        if self.params:
+            entry["params"] = {k: _plain(v) for k, v in self.params.items()}
+        return entry
+
+
 class DomainError(Exception):
-    """A rule of the domain said no. Subclasses set the HTTP status and problem type."""
+    """A rule of the domain said no. Subclasses set the HTTP status, the problem type and the default code.
+
+    ``detail`` is an English fallback for codes no catalogue knows yet; new code passes ``code`` and ``params``.
+    """
 
     status = 400
     problem = "bad-request"
     title = "Bad request"
+    code = "bad_request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        problems: Iterable[FieldProblem] = (),
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or code or self.code)
+        self.code = code or type(self).code
+        self.params = dict(params or {})
         self.detail = detail
+        self.problems = list(problems)
         self.extra = extra
+
+    def field_problem(self, name: str) -> FieldProblem | None:
+        return next((p for p in self.problems if p.field == name), None)
 
 
 class NotFound(DomainError):
     status = 404
     problem = "not-found"
     title = "Not found"
+    code = "not_found"
 
 
 class Conflict(DomainError):
     status = 409
     problem = "conflict"
     title = "Conflict"
+    code = "conflict"
 
 
 class InvalidInput(DomainError):
-    """Input that passed the schema but breaks a domain rule; ``field`` names what to fix."""
+    """Input that passed the schema but breaks a domain rule; each ``FieldProblem`` names what to fix.
+
+    Older callers still pass ``field=`` (one field, the error's own code) or ``errors=`` (dicts with ``detail``).
+    """
 
     status = 422
     problem = "validation-error"
     title = "Your input has problems"
+    code = "invalid_input"
 
-    def __init__(self, detail: str, field: str | None = None, **extra: Any) -> None:
-        errors = extra.pop("errors", None)
-        if errors is None and field is not None:
-            errors = [{"field": field, "pointer": pointer_for(field), "in": "body", "detail": detail}]
-        super().__init__(detail, errors=errors or [], **extra)
+    def __init__(
+        self,
+        detail: str | None = None,
+        field: str | None = None,
+        *,
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        problems: Iterable[FieldProblem] = (),
+        **extra: Any,
+    ) -> None:
+        listed = list(problems)
+        for entry in extra.pop("errors", None) or []:
+            listed.append(
+                FieldProblem(
+                    str(entry.get("field", "")),
+                    str(entry.get("code") or code or self.code),
+                    entry.get("params") or {},
+                    location=str(entry.get("in", "body")),
+                    detail=entry.get("detail"),
+                )
+            )
+        if field is not None and not listed:
+            listed.append(FieldProblem(field, code or self.code, params or {}, detail=detail))
+        super().__init__(detail, code=code, params=params, problems=listed, **extra)
+
+    @classmethod
+    def of(cls, problems: Iterable[FieldProblem]) -> InvalidInput:
+        """All of a form's problems at once (the first one's code stands for the whole)."""
+        listed = list(problems)
+        return cls(
+            code=listed[0].code if listed else None, params=listed[0].params if listed else None, problems=listed
+        )
 
 
 class PreconditionFailed(DomainError):
     status = 412
     problem = "stale-version"
     title = "Somebody changed this in the meantime"
+    code = "stale_version"
 
 
 class PreconditionRequired(DomainError):
     status = 428
     problem = "if-match-required"
     title = "If-Match header required"
+    code = "if_match_required"
 
 
 class Unauthorized(DomainError):
     status = 401
     problem = "unauthorized"
     title = "Login required"
+    code = "unauthorized"
 
 
 class Forbidden(DomainError):
     status = 403
     problem = "forbidden"
     title = "Not allowed"
+    code = "forbidden"
 
 
 class ServiceUnavailable(DomainError):
     status = 503
     problem = "unavailable"
     title = "Service temporarily unavailable"
+    code = "unavailable"
 
 
 def pointer_for(field: str) -> str:
@@ -112,23 +197,123 @@ def flatten_messages(messages: Any, prefix: str = "") -> Iterator[tuple[str, str
         yield prefix, str(messages)
 
 
-def validation_errors(messages: Any) -> list[dict[str, str]]:
+# Codes for marshmallow's own messages (and their parameters), so a page can say them in its language.
+_SCHEMA_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), code)
+    for pattern, code in (
+        (r"^(Missing data for required field|Field may not be null)\.$", "required"),
+        (r"^Unknown field\.$", "unknown_field"),
+        (r"^Not a valid email address\.$", "email_invalid"),
+        (r"^Not a valid integer\.$", "integer_invalid"),
+        (r"^Not a valid boolean\.$", "boolean_invalid"),
+        (r"^Not a valid (string|datetime|date-time string)\.$", "type_invalid"),
+        (r"^Not a valid (list|mapping type|dict)\.$", "type_invalid"),
+        (r"^Invalid input type\.$", "type_invalid"),
+        (r"^Invalid value\.$", "value_invalid"),
+        (r"^Shorter than minimum length (?P<min>\d+)\.$", "too_short"),
+        (r"^Longer than maximum length (?P<max>\d+)\.$", "too_long"),
+        (r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$", "length_between"),
+        (r"^Must be greater than or equal to (?P<min>-?\d+)\.$", "at_least"),
+        (r"^Must be less than or equal to (?P<max>-?\d+)\.$", "at_most"),
+        (r"^Must be greater than or equal to (?P<min>-?\d+) and less than or equal to (?P<max>-?\d+)\.$", "between"),
+        (r"^Must be one of: (?P<choices>.*)\.$", "one_of"),
+    )
+)
+# English messages of our own validators, registered with the code they stand for (see ``coded``).
+_CODED_MESSAGES: dict[str, str] = {}
+
+
+def coded(code: str, english: str) -> str:
+    """Register ``english`` (a validator's message) as the words of ``code``; returns ``english``."""
+    _CODED_MESSAGES[english] = code
+    return english
+
+
+def schema_code(message: str) -> tuple[str, dict[str, Any]]:
+    """The code (and parameters) of a schema message; ``invalid`` for one nobody registered."""
+    if message in _CODED_MESSAGES:
+        return _CODED_MESSAGES[message], {}
+    for pattern, code in _SCHEMA_PATTERNS:
+        match = pattern.match(message)
+        if match:
+            params: dict[str, Any] = {k: int(v) if v.lstrip("-").isdigit() else v for k, v in match.groupdict().items()}
+            return code, params
+    return "invalid", {}
+
+
+def schema_problems(messages: Any, location: str = "body") -> list[FieldProblem]:
+    """marshmallow's nested messages as one ``FieldProblem`` per field and message."""
+    problems = []
+    for name, message in flatten_messages(messages):
+        name = "" if name in (ma.RAISE, "_schema") else name
+        code, params = schema_code(message)
+        problems.append(FieldProblem(name, code, params, location=location, detail=message))
+    return problems
+
+
+def validation_errors(messages: Any) -> list[FieldProblem]:
     """webargs messages are keyed by location first (``json``, ``query``, ``headers``)."""
-    errors = []
     locations = {"json", "query", "headers", "form", "files", "path"}
     by_location: list[tuple[str, Any]]
     if isinstance(messages, Mapping) and set(messages) <= locations:
         by_location = list(messages.items())
     else:
         by_location = [("json", messages)]
+    problems = []
     for location, nested in by_location:
-        where = "body" if location in ("json", "form") else location
-        for field, message in flatten_messages(nested):
-            field = "" if field == ma.RAISE else field
-            if field == "_schema":
-                field = ""
-            errors.append({"field": field, "pointer": pointer_for(field), "in": where, "detail": message})
-    return errors
+        problems += schema_problems(nested, "body" if location in ("json", "form") else location)
+    return problems
+
+
+# --- the API's words for codes ------------------------------------------------------------------------------
+
+# Codes every service shares; a service adds its own with ``register_messages``.
+COMMON_MESSAGES = {
+    "required": "Missing data for required field.",
+    "invalid": "Not a valid value.",
+    "invalid_input": "One or more fields are invalid.",
+    "not_found": "There is no such thing here.",
+    "forbidden": "You may not do this.",
+    "unauthorized": "Log in as staff, or send a valid API token, to do this.",
+    "conflict": "This conflicts with the current state.",
+    "stale_version": "Somebody changed this in the meantime; read it again and retry.",
+    "if_match_required": "Send the ETag you read in an If-Match header, so that a change made in the meantime is "
+    "not lost.",
+    "if_match_invalid": 'If-Match must be an ETag this service gave out, like "v3".',
+}
+
+
+def register_messages(app: Flask, messages: Mapping[str, str]) -> None:
+    """Add a service's English words for its codes (``{code: "template with {param}"}``) to the API's catalogue."""
+    app.extensions.setdefault("problem_messages", dict(COMMON_MESSAGES)).update(messages)
+
+
+def english(code: str, params: Mapping[str, Any] | None = None, fallback: str | None = None) -> str:
+    """The API's words for ``code``: its registered template filled in, else the fallback, else the code."""
+    catalogue: Mapping[str, str] = (
+        current_app.extensions.get("problem_messages", COMMON_MESSAGES) if has_app_context() else COMMON_MESSAGES
+    )
+    template = catalogue.get(code)
+    if template is None:
+        return fallback or code.replace("_", " ")
+    try:
+        return template.format(**{k: _plain(v) for k, v in (params or {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return fallback or template
+
+
+def _plain(value: Any) -> Any:
+    """Enum members and other str subclasses as plain JSON values."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def problem_errors(problems: Iterable[FieldProblem]) -> list[dict[str, Any]]:
+    """Field problems as problem-document entries: a schema's own English message, else the catalogue's words."""
+    return [p.as_dict(p.detail or english(p.code, p.params)) for p in problems]
 
 
 def problem_response(
@@ -188,7 +373,7 @@ def handle_http_exception(error: HTTPException) -> Response:
             detail="The request body is not valid JSON.",
             problem="malformed-json",
             headers=headers,
-            errors=validation_errors(messages),
+            errors=problem_errors(validation_errors(messages)),
         )
     if messages:
         return problem_response(
@@ -197,16 +382,17 @@ def handle_http_exception(error: HTTPException) -> Response:
             detail=data.get("message") or "One or more fields are invalid.",
             problem="validation-error",
             headers=headers,
-            errors=validation_errors(messages),
+            errors=problem_errors(validation_errors(messages)),
         )
     if status == 429:
-        # The public meets this one: Dutch first, as on the pages (Retry-After says how long to wait).
+        # The API speaks English (people meet the pages' Dutch 429 page); Retry-After says how long to wait.
         return problem_response(
             429,
-            "Te veel verzoeken (too many requests)",
-            detail="Er kwamen van op je adres te veel verzoeken na elkaar. Wacht even en probeer dan opnieuw "
-            "(zie Retry-After). Too many requests from your address: wait, then try again.",
+            "Too many requests",
+            detail="Too many requests from your address: wait, then try again (see Retry-After).",
+            problem="too-many-requests",
             headers=headers,
+            code="too_many_requests",
         )
     detail = data.get("message") or error.description
     if status == 413:
@@ -217,7 +403,11 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_domain_error(error: DomainError) -> Response:
-    return problem_response(error.status, error.title, detail=error.detail, problem=error.problem, **error.extra)
+    extra: dict[str, Any] = {"code": error.code, **error.extra}
+    if error.problems or isinstance(error, InvalidInput):
+        extra["errors"] = problem_errors(error.problems)
+    detail = english(error.code, error.params, error.detail)
+    return problem_response(error.status, error.title, detail=detail, problem=error.problem, **extra)
 
 
 def handle_data_error(error: Exception) -> Response:
@@ -242,9 +432,9 @@ def handle_database_unavailable(error: Exception) -> Response:
     log.warning("database_unavailable", error_type=type(getattr(error, "orig", None) or error).__name__)
     return problem_response(
         503,
-        "Even niet beschikbaar (service temporarily unavailable)",
-        detail="De databank antwoordt even niet; er is niets bewaard. Probeer het zo opnieuw. "
-        "The database does not answer; nothing was saved. Try again shortly.",
+        "Service temporarily unavailable",
+        detail="The database does not answer; nothing was saved. Try again shortly.",
+        code="database_unavailable",
         problem="unavailable",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )

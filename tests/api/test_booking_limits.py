@@ -40,7 +40,8 @@ def assert_api_refusal(response) -> None:
     assert response.status_code == 429
     assert response.mimetype == "application/problem+json"
     assert response.json["type"].endswith("/too-many-requests")
-    assert response.json["title"].startswith("Te veel verzoeken")
+    assert response.json["title"] == "Too many requests"
+    assert response.json["code"] == "too_many_requests"
     assert response.json["detail"].startswith("Er kwamen van op je adres te veel verzoeken")
     assert int(response.headers["Retry-After"]) > 0
 

@@ -114,7 +114,7 @@ def test_opening_hours_are_valid_intervals_or_refused_naming_the_entry(hours):
     except ma.ValidationError as error:
         assert "opening_hours" in error.messages
     except InvalidInput as error:
-        assert error.extra["errors"][0]["field"].startswith("opening_hours.")
+        assert error.problems[0].field.startswith("opening_hours.")
     else:
         by_day: dict[int, list[tuple[time, time]]] = {}
         for interval in loaded["opening_hours"]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import marshmallow as ma
@@ -32,7 +33,7 @@ class FieldProblem:
 
     field: str
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclass_field(default_factory=dict)
     location: str = "body"  # body, query, headers, path
     detail: str | None = None  # an English fallback when no catalogue knows the code
 
@@ -406,7 +407,8 @@ def handle_domain_error(error: DomainError) -> Response:
     extra: dict[str, Any] = {"code": error.code, **error.extra}
     if error.problems or isinstance(error, InvalidInput):
         extra["errors"] = problem_errors(error.problems)
-    detail = english(error.code, error.params, error.detail)
+    # Older code writes its own English detail; new code gives only the code, rendered from the catalogue.
+    detail = error.detail or english(error.code, error.params)
     return problem_response(error.status, error.title, detail=detail, problem=error.problem, **extra)
 
 

@@ -44,6 +44,8 @@ class FieldErrorSchema(ma.Schema):
     field = ma.fields.String(metadata={"description": "dotted name of the field, '' for the whole body"})
     pointer = ma.fields.String(metadata={"description": "JSON Pointer (RFC 6901) to the field"})
     location = ma.fields.String(data_key="in", metadata={"description": "body, query, headers or path"})
+    code = ma.fields.String(metadata={"description": "what is wrong, as a stable code (e.g. pickup_in_past)"})
+    params = ma.fields.Dict(metadata={"description": 'the code\'s parameters (e.g. {"hours": 72})'})
     detail = ma.fields.String()
 
 
@@ -57,6 +59,7 @@ class ProblemSchema(ma.Schema):
     title = ma.fields.String(required=True)
     status = ma.fields.Integer(required=True)
     detail = ma.fields.String()
+    code = ma.fields.String(metadata={"description": "what went wrong, as a stable code"})
     instance = ma.fields.String(allow_none=True)
     errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
 

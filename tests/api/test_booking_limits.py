@@ -42,7 +42,7 @@ def assert_api_refusal(response) -> None:
     assert response.json["type"].endswith("/too-many-requests")
     assert response.json["title"] == "Too many requests"
     assert response.json["code"] == "too_many_requests"
-    assert response.json["detail"].startswith("Er kwamen van op je adres te veel verzoeken")
+    assert response.json["detail"].startswith("Too many requests from your address")
     assert int(response.headers["Retry-After"]) > 0
 
 

@@ -192,7 +192,7 @@ def handle_submission(asset: Any, actor: Actor) -> Response | tuple[str, int]:
         db.commit()
     except InvalidInput as error:
         _release(key)
-        forms.add_domain_errors(errors, error.extra.get("errors") or [{"field": "", "detail": error.detail}])
+        forms.add_domain_errors(errors, [{"field": p.field, "detail": p.detail or ""} for p in error.problems])
         return _render_form(asset, form, errors, 422, staff_mode)
     except BaseException:
         _release(key)
@@ -206,7 +206,7 @@ def _dry_run(db: Any, loaded: dict[str, Any], actor: Actor, errors: forms.FormEr
     try:
         create_request(db, loaded, actor, _policy().status_link_days)
     except InvalidInput as error:
-        forms.add_domain_errors(errors, error.extra.get("errors") or [])
+        forms.add_domain_errors(errors, [{"field": p.field, "detail": p.detail or ""} for p in error.problems])
     finally:
         savepoint.rollback()
         db.rollback()
@@ -329,7 +329,7 @@ def withdraw(token: str) -> Response | tuple[str, int]:
         abort(404)
     except DomainError as error:
         db.rollback()
-        return _status_page(token, errors={"withdraw": localise_detail(error.detail)}, status=409)
+        return _status_page(token, errors={"withdraw": localise_detail(error.detail or error.code)}, status=409)
     return redirect(url_for("public.status", token=token, ok=1), code=303)
 
 
@@ -349,7 +349,7 @@ def cancel(token: str) -> Response | tuple[str, int]:
         abort(404)
     except DomainError as error:
         db.rollback()
-        return _status_page(token, errors={"cancel": localise_detail(error.detail)}, status=409)
+        return _status_page(token, errors={"cancel": localise_detail(error.detail or error.code)}, status=409)
     return redirect(url_for("public.status", token=token, ok=1), code=303)
 
 
@@ -381,7 +381,7 @@ def change_contact(token: str) -> Response | tuple[str, int]:
         return _status_page(token, errors={"email": message}, status=422)
     except DomainError as error:
         db.rollback()
-        return _status_page(token, errors={"email": localise_detail(error.detail)}, status=409)
+        return _status_page(token, errors={"email": localise_detail(error.detail or error.code)}, status=409)
     return redirect(url_for("public.status", token=token, ok=1), code=303)
 
 

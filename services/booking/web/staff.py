@@ -141,9 +141,9 @@ def _explain(error: DomainError) -> str:
         return _("Dat kan niet meer: iemand heeft deze aanvraag intussen behandeld.")
     if isinstance(error, NotYourCentre):
         return _("Deze aanvraag hoort bij een buurtcentrum waar je niet werkt.")
-    if error.detail.startswith("Give a reason"):
+    if (error.detail or "").startswith("Give a reason"):
         return _("Geef een reden; de aanvrager leest die.")
-    return localise_detail(error.detail)
+    return localise_detail(error.detail or error.code)
 
 
 @blp.post("/aanvragen/<int:request_id>/goedkeuren")

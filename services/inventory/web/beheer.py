@@ -212,7 +212,7 @@ def update(asset_id: int) -> Response | tuple[str, int]:
         return redirect(f"/inventory/beheer/materiaal/{asset_id}", code=303)
     except DomainError as error:
         db.rollback()
-        field = next(iter(e.get("field") for e in error.extra.get("errors") or [] if e.get("field")), "general")
+        field = next((p.field for p in error.problems if p.field), "general")
         return asset_page(asset_id, {str(field): error.detail}, 422)
     flash(WORDS[_lang()]["saved"], "ok")
     return redirect(f"/inventory/beheer/materiaal/{asset_id}", code=303)

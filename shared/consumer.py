@@ -8,7 +8,6 @@ spent the envelope and its error go to the ``dead_letters`` table, from where an
 
 from __future__ import annotations
 
-import logging
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
@@ -16,15 +15,17 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import clock
 from shared.confirmations import Confirmations
 from shared.db import Database, UTCDateTime
-from shared.events import Envelope, ProcessedEventMixin
+from shared.events import Envelope, ProcessedEventMixin, without_secret
 
-log = logging.getLogger("uitleen.consumer")
+# structlog, so each line carries the event's correlation id (bound in ``consume``)
+log = structlog.get_logger("uitleen.consumer")
 
 Handler = Callable[[Session, Envelope], None]
 
@@ -102,7 +103,7 @@ def record_dead_letter(
         except ValueError:  # a malformed envelope is kept too; its id is unusable
             row.event_id = uuid.UUID(int=0)
         row.type = str(envelope.get("type", "?"))
-        row.envelope = envelope
+        row.envelope = without_secret(envelope)
         row.error = "".join(traceback.format_exception(error))[-4000:]
         row.attempts = attempts
         row.failed_at = clock.now()
@@ -176,6 +177,37 @@ def consume(
         record_dead_letter(database, dead_letter_model, envelope, error, 1)
         _confirm(confirmations, envelope, service)
         return "dead_letter"
+    with structlog.contextvars.bound_contextvars(correlation_id=parsed.correlation_id, event_id=str(parsed.id)):
+        return _consume_parsed(
+            task,
+            envelope,
+            parsed,
+            service,
+            confirmations,
+            database,
+            processed_model,
+            dead_letter_model,
+            handlers,
+            max_retries,
+            base_seconds,
+            max_seconds,
+        )
+
+
+def _consume_parsed(
+    task: Any,
+    envelope: dict[str, Any],
+    parsed: Envelope,
+    service: str,
+    confirmations: Confirmations | None,
+    database: Database,
+    processed_model: type[ProcessedEventMixin],
+    dead_letter_model: type[DeadLetterMixin] | None,
+    handlers: Mapping[str, Handler],
+    max_retries: int,
+    base_seconds: float,
+    max_seconds: float,
+) -> str:
     try:
         outcome = apply_event(database, processed_model, parsed, handlers)
     except Exception as error:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -298,18 +299,28 @@ def english(code: str, params: Mapping[str, Any] | None = None, fallback: str | 
     if template is None:
         return fallback or code.replace("_", " ")
     try:
-        return template.format(**{k: _plain(v) for k, v in (params or {}).items()})
+        return template.format(**{k: _worded(v) for k, v in (params or {}).items()})
     except (KeyError, IndexError, ValueError):
         return fallback or template
 
 
 def _plain(value: Any) -> Any:
-    """Enum members and other str subclasses as plain JSON values."""
+    """A parameter as a plain JSON value: enum members as their value, instants in ISO 8601."""
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, list | tuple):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     return value
+
+
+def _worded(value: Any) -> Any:
+    """A parameter as it reads in an English sentence (lists joined by commas)."""
+    plain = _plain(value)
+    return ", ".join(str(v) for v in plain) if isinstance(plain, list) else plain
 
 
 def problem_errors(problems: Iterable[FieldProblem]) -> list[dict[str, Any]]:

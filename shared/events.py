@@ -3,6 +3,13 @@
 An event is written to its service's ``outbox`` table in the same transaction as the change it reports, so
 the two commit together or not at all. A relay publishes outbox rows to the broker afterwards.
 Wire names are ``<service>.<subject>.<verb-past>``, e.g. ``inventory.asset.retired``.
+
+Besides the payload (a copyable snapshot, defined by the producer's contract module) an envelope may carry:
+- ``correlation_id``: the request id of the HTTP request (or task) that caused the event, so one action can be
+  followed through every service's logs; consumers bind it while they handle the event.
+- ``secret``: a value only the consumer that delivers it to its owner may see (the private status link's token,
+  for the confirmation mail). It never enters the payload, which consumers copy and keep; the relay blanks it
+  in the outbox once published, dead letters are stored without it, and notify forgets it once the mail is sent.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import clock
@@ -30,6 +38,8 @@ class Envelope:
     version: int = 1
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     occurred_at: datetime = field(default_factory=clock.now)
+    correlation_id: str | None = field(default_factory=lambda: current_correlation_id())
+    secret: str | None = None
 
     def __post_init__(self) -> None:
         if not EVENT_TYPE.match(self.type):
@@ -38,14 +48,18 @@ class Envelope:
             raise ValueError(f"event type {self.type!r} does not belong to producer {self.producer!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": str(self.id),
             "type": self.type,
             "version": self.version,
             "occurred_at": self.occurred_at.isoformat(),
             "producer": self.producer,
+            "correlation_id": self.correlation_id,
             "payload": self.payload,
         }
+        if self.secret is not None:
+            data["secret"] = self.secret
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Envelope:
@@ -56,7 +70,21 @@ class Envelope:
             occurred_at=datetime.fromisoformat(data["occurred_at"]),
             producer=data["producer"],
             payload=dict(data["payload"]),
+            correlation_id=data.get("correlation_id"),
+            secret=data.get("secret"),
         )
+
+
+def without_secret(envelope: dict[str, Any]) -> dict[str, Any]:
+    """An envelope fit to be stored (a dead letter, a log): the secret left out."""
+    return {k: v for k, v in envelope.items() if k != "secret"}
+
+
+def current_correlation_id() -> str | None:
+    """The request id (or task id) bound to the logs of what is running now, if any."""
+    bound = structlog.contextvars.get_contextvars()
+    value = bound.get("correlation_id") or bound.get("request_id")
+    return str(value) if value else None
 
 
 class OutboxMixin:
@@ -73,6 +101,9 @@ class OutboxMixin:
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    # blanked by the relay once published (see the module docstring)
+    secret: Mapped[str | None] = mapped_column(sa.Text, default=None)
 
     def to_envelope(self) -> Envelope:
         return Envelope(
@@ -82,6 +113,8 @@ class OutboxMixin:
             occurred_at=self.occurred_at,
             producer=self.producer,
             payload=self.payload,
+            correlation_id=self.correlation_id,
+            secret=self.secret,
         )
 
 
@@ -105,5 +138,7 @@ def record_event(session: Session, outbox_model: type[OutboxMixin], envelope: En
     row.producer = envelope.producer
     row.payload = envelope.payload
     row.attempts = 0
+    row.correlation_id = envelope.correlation_id
+    row.secret = envelope.secret
     session.add(row)
     return row

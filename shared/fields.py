@@ -8,7 +8,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from shared.timeparse import parse_instant
+from shared.errors import coded
+from shared.timeparse import INVALID, parse_instant
+
+CONTROL_CHARACTERS = coded("control_characters", "Contains characters that are not allowed.")
 
 
 class Instant(ma.fields.DateTime):
@@ -19,7 +22,7 @@ class Instant(ma.fields.DateTime):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         if not isinstance(value, str):
-            raise ma.ValidationError("Not a valid date-time string.")
+            raise ma.ValidationError(INVALID)
         try:
             return parse_instant(value)
         except ValueError as error:
@@ -43,5 +46,5 @@ class Text(ma.fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
-            raise ma.ValidationError("Contains characters that are not allowed.")
+            raise ma.ValidationError(CONTROL_CHARACTERS)
         return text

@@ -49,6 +49,8 @@ outbox = sa.Table(
     sa.Column("published_at", UTCDateTime()),
     sa.Column("attempts", sa.Integer),
     sa.Column("last_error", sa.Text),
+    sa.Column("correlation_id", sa.String(64)),
+    sa.Column("secret", sa.Text),
 )
 
 Publisher = Callable[[str, dict[str, Any]], None]
@@ -82,7 +84,9 @@ def _envelope(row: sa.Row[Any]) -> dict[str, Any]:
         "version": row.version,
         "occurred_at": row.occurred_at.isoformat(),
         "producer": row.producer,
+        "correlation_id": row.correlation_id,
         "payload": row.payload,
+        **({"secret": row.secret} if row.secret is not None else {}),
     }
 
 
@@ -108,7 +112,8 @@ def relay_once(database: Database, publish: Publisher, batch_size: int = 100) ->
             connection.execute(
                 outbox.update()
                 .where(outbox.c.id.in_([row.id for row in rows]))
-                .values(published_at=clock.now(), attempts=outbox.c.attempts + 1)
+                # the secret has reached the broker: the outbox need not keep it (a republish goes without)
+                .values(published_at=clock.now(), attempts=outbox.c.attempts + 1, secret=None)
             )
     return len(rows)
 

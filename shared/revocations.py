@@ -47,11 +47,15 @@ def token_revoked_handler(model: type[RevokedTokenMixin]) -> Callable[[Session, 
 
 
 def revocation_check(database: Database, model: type[RevokedTokenMixin]) -> Callable[[str], bool]:
-    """For ``shared.auth.init_auth``: one primary-key lookup per bearer-token request."""
+    """For ``shared.auth.init_auth``: one primary-key lookup per bearer-token request, in the request's own session.
+
+    Never a connection of its own: on SQLite every transaction holds the write lock, so a second connection of
+    the same request would wait for the request itself (a 15 s hang, then a 503).
+    """
+    from shared.db import get_session
 
     def revoked(token_id: str) -> bool:
-        with database.engine.connect() as connection:
-            found = connection.execute(sa.select(model.token_id).where(model.token_id == token_id)).first()
+        found = get_session().execute(sa.select(model.token_id).where(model.token_id == token_id)).first()
         return found is not None
 
     return revoked

@@ -1,4 +1,5 @@
-"""Factories for events: booking envelopes exactly as the booking service's contract describes them."""
+"""Factories for events: booking envelopes as the booking service's contract (services/booking/contract.py) has
+them, dumped by the contract itself; tests/integration/test_event_contract.py holds them to the real producer."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ CARAVAN_REQUIREMENTS = [
         "label_nl": "Wagen met trekhaak",
         "label_en": "Car with a tow hitch",
         "kind": "confirm",
-        "answer": "ja",
+        "answer": "yes",
         "verified": False,
+        "provided_by_item": False,
     },
     {
         "code": "nummerplaat",
@@ -27,6 +29,7 @@ CARAVAN_REQUIREMENTS = [
         "kind": "license_plate",
         "answer": "1-ABC-234",
         "verified": False,
+        "provided_by_item": False,
     },
 ]
 
@@ -46,9 +49,14 @@ def location_payload(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+# what a status page link looks like in the tests' mails: /status/<token>
+def link_token(request_id: int) -> str:
+    return f"geheim-{request_id}"
+
+
 def booking_payload(
     request_id: int = 1,
-    status: str = "submitted",
+    status: str = "requested",
     pickup_at: datetime | None = None,
     return_at: datetime | None = None,
     email: str | None = "buren@example.org",
@@ -58,6 +66,7 @@ def booking_payload(
     pickup = pickup_at or datetime(2027, 6, 12, 8, 0, tzinfo=UTC)
     back = return_at or pickup + timedelta(days=2)
     data: dict[str, Any] = {
+        "version": 1,
         "request_id": request_id,
         "reference": f"UL-{request_id:05d}",
         "status": status,
@@ -66,6 +75,7 @@ def booking_payload(
         "location": location_payload(),
         "items": [
             {
+                "item_id": 21,
                 "asset_id": 11,
                 "asset_code": "caravan",
                 "asset_name_nl": "Caravan doorgeefbazaar",
@@ -75,34 +85,50 @@ def booking_payload(
                 "requirements": CARAVAN_REQUIREMENTS,
             }
         ],
-        "pickup_at": pickup.isoformat(),
-        "return_at": back.isoformat(),
+        "pickup_at": pickup,
+        "return_at": back,
         "actual_pickup_at": None,
         "actual_return_at": None,
         "proxy": None,
         "reason": None,
-        "actor": {"kind": "staff", "id": 1},
-        "some_future_field": {"tolerated": True},
+        "reason_code": None,
+        "actor": {"kind": "staff", "staff_id": 1},
     }
-    if status == "submitted":
-        data["status_url"] = f"/aanvraag/{request_id}/geheim-{request_id}"
     data.update(overrides)
     return data
 
 
+# The status each event leaves the request in, as booking's lifecycle has it.
+STATUS_AFTER = {
+    "submitted": "requested",
+    "rescheduled": "approved",
+    "contact_changed": "requested",
+    "no_show": "no_show",
+}
+# Events whose mails carry the private link (booking issues a fresh one with each).
+WITH_LINK = ("submitted", "approved", "rescheduled")
+
+
 def booking_envelope(verb: str, occurred_at: datetime | None = None, **payload: Any) -> Envelope:
-    status = {
-        "submitted": "submitted",
-        "rescheduled": "approved",
-        "contact_changed": payload.get("status", "submitted"),
-    }.get(verb, verb)
-    payload.setdefault("status", status)
+    """``booking.request.<verb>`` with a full snapshot dumped by booking's contract; ``version`` grows with the
+    clock unless given, so events made later count as newer, as booking's own do."""
+    from services.booking import contract
+
+    payload.setdefault("status", STATUS_AFTER.get(verb, verb))
+    at = occurred_at or clock.now()
+    payload.setdefault("version", int(at.timestamp()) - 1_600_000_000)  # fits an integer column until 2088
+    event_type = f"booking.request.{verb}"
+    version, dumped = contract.payload_of(event_type, booking_payload(**payload))
+    dumped["some_future_field"] = {"tolerated": True}  # consumers must ignore what they do not know
+    request_id = int(dumped["request_id"])
     return Envelope(
-        type=f"booking.request.{verb}",
-        payload=booking_payload(**payload),
+        type=event_type,
+        payload=dumped,
         producer="booking",
+        version=version,
         id=uuid.uuid4(),
-        occurred_at=occurred_at or clock.now(),
+        occurred_at=at,
+        secret=link_token(request_id) if verb in WITH_LINK else None,
     )
 
 

@@ -7,6 +7,7 @@ from flask_smorest import Api
 
 from services.booking.api import availability, privacy, requests, status
 from services.booking.api.limits import limiter
+from services.booking.api.messages import MESSAGES
 from services.booking.config import load_policy
 from services.booking.handlers import EVENT_HANDLERS
 from services.booking.limits import limit_config
@@ -15,6 +16,7 @@ from shared.auth import init_auth
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.dead_letters_api import make_dead_letter_blueprint
+from shared.errors import register_messages
 from shared.revocations import revocation_check
 from shared.web import build_service_app
 
@@ -28,6 +30,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def register(app: Flask, api: Api) -> None:
         init_auth(app, token_revoked=revocation_check(database, RevokedToken))
         app.extensions["booking_policy"] = policy
+        register_messages(app, MESSAGES)
         app.config.update(limits)
         limiter.init_app(app)
         for module in (requests, status, availability, privacy):

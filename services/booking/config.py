@@ -27,3 +27,11 @@ def load_policy(settings: Settings) -> BookingPolicy:
         retention_days=int_setting(settings, "BOOKING_RETENTION_DAYS", 365, minimum=30),
         retention_batch=int_setting(settings, "BOOKING_RETENTION_BATCH", 200, minimum=1),
     )
+
+
+def current_policy() -> BookingPolicy:
+    """The policy of the running app (``create_app`` and ``create_pages_app`` put it there)."""
+    from flask import current_app
+
+    policy: BookingPolicy = current_app.extensions["booking_policy"]
+    return policy

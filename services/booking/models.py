@@ -3,6 +3,12 @@
 Two groups: the *copy* of what booking needs from inventory (``inv_*``, written only by
 ``domain.inventory_copy`` from inventory's events) and booking's own data (initiatives, requests, items,
 allocations, audit trail, private status links, idempotency keys).
+
+The read rules every query shares are written here once, as SQL expressions on the models (the way Indico's
+``filter_overlap`` serves all its queries): ``Allocation.holding`` (which allocations keep an asset busy in a
+range), ``InvMaintenanceWindow.in_force``, ``BookingRequest.within`` (a staff member's centres) and
+``AuditEntry.shown_to_requester``. The no-double-booking invariant's database backstop, the exclusion
+constraint, is declared on ``Allocation`` beside them (created by migration 0002).
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column, relationship
 
+from services.booking.domain.vocabulary import ALLOCATING, Action, Status
 from shared import clock
 from shared.consumer import DeadLetterMixin
 from shared.db import NAMING_CONVENTION, UTCDateTime
@@ -20,20 +28,12 @@ from shared.events import OutboxMixin, ProcessedEventMixin
 from shared.privacy import PrivacyActionMixin
 from shared.revocations import RevokedTokenMixin
 
-STATUSES = (
-    "requested",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "expired",
-    "cancelled",
-    "no_show",
-    "picked_up",
-    "overdue",
-    "returned",
-)
-# Statuses whose items hold an allocation (the asset is promised or away).
-ALLOCATING_STATUSES = ("approved", "picked_up", "overdue", "returned")
+STATUSES = tuple(str(s) for s in Status)
+ALLOCATING_STATUSES = tuple(sorted(str(s) for s in ALLOCATING))
+# Centres a reader may see: None for every centre (an administrator), else these location ids.
+Centres = frozenset[int] | None
+# An instant in a rule: a value, or a column of another table (a join's condition).
+When = datetime | sa.ColumnElement[datetime] | InstrumentedAttribute[datetime]
 
 
 class Base(DeclarativeBase):
@@ -126,6 +126,11 @@ class InvMaintenanceWindow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
+    @classmethod
+    def in_force(cls, start: When, end: When) -> sa.ColumnElement[bool]:
+        """Not removed, and sharing an instant with the half-open range [start, end)."""
+        return sa.and_(cls.removed_at.is_(None), cls.starts_at < end, start < cls.ends_at)
+
 
 # --- booking's own data ----------------------------------------------------------------------------------
 
@@ -183,6 +188,13 @@ class BookingRequest(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @classmethod
+    def within(cls, centres: Centres) -> sa.ColumnElement[bool]:
+        """Requests of these centres (None: every centre). Personal data never leaves a reader's centres."""
+        if centres is None:
+            return sa.true()
+        return cls.location_id.in_(sorted(centres) or [-1])
+
 
 class RequestItem(Base):
     __tablename__ = "request_items"
@@ -213,6 +225,8 @@ class ItemRequirement(Base):
     code: Mapped[str] = mapped_column(sa.String(40))
     kind: Mapped[str] = mapped_column(sa.String(20))
     answer: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    # another item of the same request meets it (borrowing the city's van meets "a van"); then verified is True
+    provided_by_item: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     # None: not checked yet; True: staff saw it; False: staff found it not met (blocks approval).
     verified: Mapped[bool | None] = mapped_column(sa.Boolean, default=None)
     verified_by: Mapped[int | None] = mapped_column(sa.Integer, default=None)
@@ -230,6 +244,15 @@ class Allocation(Base):
         sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
         # by end first: a window in the present scans what ends after it starts, not the whole history
         sa.Index("ix_allocations_asset_until", "asset_id", "blocked_until", "blocked_from"),
+        # The backstop of the no-double-booking rule (domain/conflicts.py takes the asset lock first): two active
+        # single-unit allocations of one asset never share an instant. PostgreSQL only; SQLite serialises writers.
+        postgresql.ExcludeConstraint(
+            (sa.column("asset_id"), "="),
+            (sa.func.tstzrange(sa.column("blocked_from"), sa.column("blocked_until"), "[)"), "&&"),
+            where=sa.text("active AND single_unit"),
+            using="gist",
+            name="ex_allocations_single_unit_overlap",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,6 +266,15 @@ class Allocation(Base):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     buffers_overridden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    @classmethod
+    def holding(cls, start: When, end: When) -> sa.ColumnElement[bool]:
+        """Active and blocking some instant of the half-open range [start, end): the asset is busy then.
+
+        The one overlap predicate behind approvals, availability, calendars and statistics alike; an early
+        return shortens ``blocked_until`` (``conflicts.shorten_to``), so every reader sees the asset free at once.
+        """
+        return sa.and_(cls.active.is_(True), cls.blocked_from < end, start < cls.blocked_until)
 
 
 class AuditEntry(Base):
@@ -259,6 +291,11 @@ class AuditEntry(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text, default=None)
     details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
 
+    @classmethod
+    def shown_to_requester(cls) -> sa.ColumnElement[bool]:
+        """The requester's history leaves out staff's internal steps (checking a requirement, a new link)."""
+        return cls.action.not_in([str(Action.VERIFY_REQUIREMENT), str(Action.REISSUE_LINK)])
+
 
 class StatusLink(Base):
     """A requester's private link: only the sha256 of the token is stored."""
@@ -274,15 +311,20 @@ class StatusLink(Base):
 
 
 class IdempotencyKey(Base):
-    """One ``Idempotency-Key`` of a create: the primary key makes two racing first uses impossible."""
+    """One ``Idempotency-Key`` of a submission, scoped to its client: what a replay needs, nothing more.
+
+    ``key_hash`` is the sha256 of (client scope, key), so neither the raw key nor who sent it is stored; the row
+    is written in the same transaction as the request (a second submission with the key waits on the primary key
+    and then replays), and it keeps no contact data. Keys are purged on a schedule (``tasks.purge_idempotency_keys``)
+    and with the request's personal data (erasure, retention).
+    """
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (sa.CheckConstraint("status IN ('in_progress', 'completed')", name="status_known"),)
 
-    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     body_hash: Mapped[str] = mapped_column(sa.String(64))
-    status: Mapped[str] = mapped_column(sa.String(12))
-    response_status: Mapped[int | None] = mapped_column(sa.Integer, default=None)
-    response_body: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
-    request_id: Mapped[int | None] = mapped_column(sa.Integer, default=None)
+    # set in the same transaction that claims the key (a committed row always has it)
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True, default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)

@@ -139,10 +139,29 @@ def apply_retention() -> list[int]:
     )
 
 
+@shared_task(name="booking.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Idempotency-Keys older than BOOKING_IDEMPOTENCY_HOURS go (the contract keeps them at least a day)."""
+    from services.booking.config import load_policy
+    from services.booking.domain import idempotency
+
+    policy = load_policy(load_settings("booking"))
+    with _database().transaction() as session:
+        purged = idempotency.purge_old_keys(session, policy.idempotency_hours)
+    if purged:
+        log.info("booking.purge_idempotency_keys: %d key(s)", purged)
+    return purged
+
+
 def beat_schedule(scan_seconds: float = 60.0, retention_seconds: float = 3600.0) -> dict[str, Any]:
     """Booking's periodic scans; each tick that waited past its period is dropped, not piled up."""
     options = {"queue": "booking", "expires": scan_seconds}
     return {
+        "booking-purge-idempotency-keys": {
+            "task": "booking.purge_idempotency_keys",
+            "schedule": retention_seconds,
+            "options": {"queue": "booking", "expires": retention_seconds},
+        },
         "booking-apply-retention": {
             "task": "booking.apply_retention",
             "schedule": retention_seconds,

@@ -10,7 +10,7 @@ from services.inventory.api import assets, auth, locations, requirements
 from services.inventory.domain.staff import is_token_revoked
 from shared.auth import init_auth
 from shared.config import Settings, load_settings
-from shared.db import Database
+from shared.db import Database, get_session
 from shared.web import build_service_app
 
 
@@ -24,8 +24,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             api.register_blueprint(module.blp)
 
         def token_revoked(token_id: str) -> bool:
-            with database.session_factory() as session:
-                return is_token_revoked(session, token_id)
+            # the request's own session: a second connection would wait on the request's own SQLite lock
+            return is_token_revoked(get_session(), token_id)
 
         init_auth(app, token_revoked=token_revoked)
         app.config.update(limits)

@@ -7,12 +7,13 @@ from datetime import datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.inventory.contract import Category, RequirementKind
 from shared import clock
 from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin
 
-CATEGORIES = ("give_box", "caravan", "vehicle", "tool", "sewing_machine", "repair_kit", "other")
-REQUIREMENT_KINDS = ("confirm", "license_plate", "driver_category", "text")
+CATEGORIES = tuple(str(c) for c in Category)
+REQUIREMENT_KINDS = tuple(str(k) for k in RequirementKind)
 
 
 class Base(DeclarativeBase):

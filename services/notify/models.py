@@ -83,6 +83,8 @@ class Booking(Base):
     return_at: Mapped[datetime] = mapped_column(UTCDateTime())
     snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the request's own change counter (booking.request.* v2): events are applied in this order
+    version: Mapped[int | None] = mapped_column(sa.Integer, default=None)
 
     items: Mapped[list[BookingItem]] = relationship(cascade="all, delete-orphan")
 
@@ -117,6 +119,8 @@ class ScheduledNotification(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
     message_id: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # the private link's token for this message (from the event's secret); cleared once the row is settled
+    secret: Mapped[str | None] = mapped_column(sa.Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 

@@ -94,18 +94,37 @@ def test_same_key_other_body_is_422(feed, booking_client):
     assert response.json["errors"][0]["field"] == "Idempotency-Key"
 
 
-def test_a_retry_while_the_first_still_runs_is_409(feed, booking_client, booking_db):
-    from services.booking.domain.idempotency import body_hash
+def test_a_retry_while_the_first_still_runs_waits_for_it_and_gets_its_answer(feed, booking_app, booking_db):
+    """The first attempt holds the key's row (uncommitted, as while it works); the retry waits, then replays it."""
+    import hashlib
+
+    from services.booking.api.schemas import RequestInSchema
+    from services.booking.domain.idempotency import Key, digest_of
 
     asset = feed.asset(feed.location())
     body = request_body(asset, at(2, 10), at(3, 10))
-    with booking_db.transaction() as session:  # the first attempt holds the key, not finished yet
-        session.add(
-            IdempotencyKey(key="public:k-3", body_hash=body_hash(body), status="in_progress", created_at=clock.now())
+    first = booking_app.test_client().post("/requests", json=body)  # the request the first attempt makes
+    assert first.status_code == 201
+    key = Key("client:" + hashlib.sha256(b"127.0.0.1").hexdigest(), "k-3", digest_of(RequestInSchema().load(body)))
+    holder = booking_db.session_factory()
+    holder.add(IdempotencyKey(key_hash=key.hash, body_hash=key.digest, request_id=first.json["request_id"]))
+    holder.flush()  # the first attempt's transaction: the row exists but is not committed yet
+    answers: list = []
+    retry = threading.Thread(
+        target=lambda: answers.append(
+            booking_app.test_client().post("/requests", json=body, headers={"Idempotency-Key": "k-3"})
         )
-    response = booking_client.post("/requests", json=body, headers={"Idempotency-Key": "k-3"})
-    assert response.status_code == 409
-    assert response.json["type"].endswith("/idempotency-in-progress")
+    )
+    retry.start()
+    retry.join(timeout=1.0)
+    assert retry.is_alive(), "the retry must wait for the first attempt, not answer before it finished"
+    holder.commit()
+    holder.close()
+    retry.join(timeout=10)
+    [answer] = answers
+    assert answer.status_code == 201
+    assert answer.json["request_id"] == first.json["request_id"]
+    assert answer.json["status_url"] != first.json["status_url"]  # a fresh link: only hashes are stored
 
 
 def test_a_failed_first_attempt_lets_the_retry_run(feed, booking_client):
@@ -131,7 +150,7 @@ def test_parallel_double_submits_create_one_request(feed, booking_app, booking_d
         thread.start()
     for thread in threads:
         thread.join()
-    assert set(statuses) <= {201, 409} and 201 in statuses
+    assert statuses == [201] * 8  # the later ones waited for the first and got its request
     with booking_db.transaction() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(BookingRequest)) == 1
 
@@ -140,7 +159,7 @@ def test_keys_are_kept_a_day_at_least(booking_db, fixed_clock):
     from services.booking.domain.idempotency import purge_old_keys
 
     with booking_db.transaction() as session:
-        session.add(IdempotencyKey(key="old", body_hash="x", status="completed", created_at=clock.now()))
+        session.add(IdempotencyKey(key_hash="0" * 64, body_hash="x", created_at=clock.now()))
     clock.set_clock(clock.now() + timedelta(hours=23))
     with booking_db.transaction() as session:
         assert purge_old_keys(session, keep_hours=1) == 0

@@ -161,7 +161,7 @@ def test_every_write_emits_one_event_in_the_envelope_shape(inventory_admin, inve
         "inventory.asset.created",
     ]
     envelope = rows[-1].to_envelope().to_dict()
-    assert set(envelope) == {"id", "type", "version", "occurred_at", "producer", "payload"}
+    assert set(envelope) == {"id", "type", "version", "occurred_at", "producer", "correlation_id", "payload"}
     assert envelope["producer"] == "inventory" and envelope["version"] == 1
     assert all(r.published_at is None for r in rows)
 

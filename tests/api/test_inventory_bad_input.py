@@ -158,7 +158,7 @@ def test_bad_maintenance_window(inventory_admin, location):
     assert_problem(inventory_admin.post(url, json=backwards), 422, "ends_at")
     in_dst_gap = {"starts_at": "2027-03-28T02:30", "ends_at": "2027-03-29T10:00", "reason": "keuring"}
     body = assert_problem(inventory_admin.post(url, json=in_dst_gap), 422, "starts_at")
-    assert "bestaat niet" in body["errors"][0]["detail"]
+    assert body["errors"][0]["code"] == "time_nonexistent" and "does not exist" in body["errors"][0]["detail"]
 
 
 def test_bad_query_parameters_are_named(client):

@@ -276,8 +276,8 @@ def test_the_give_box_with_the_citys_van_makes_one_request_of_two_items(
     with databases["booking"].session_factory() as session:
         booking = session.scalar(sa.select(BookingRequest))
         assert booking is not None and len(booking.items) == 2
-        answers = {r.code: r.answer for item in booking.items for r in item.requirements}
-    assert answers == {"bestelwagen": "provided by item", "rijbewijs-b": "B"}
+        answers = {r.code: (r.answer, r.provided_by_item) for item in booking.items for r in item.requirements}
+    assert answers == {"bestelwagen": (None, True), "rijbewijs-b": ("B", False)}
 
 
 def test_behind_the_gateway_the_link_is_https_and_limits_count_per_client(

@@ -46,7 +46,7 @@ def test_requester_and_staff_mails_arrive_and_the_pickup_reminder_when_due(stack
     stack.smtp.wait_for(lambda: len(recorder.messages) >= 2, 30, "the two mails of a new request")
     [received] = recorder.by_subject("We ontvingen je aanvraag UL-00001")
     assert received["To"] == "buren@example.org"
-    assert "/aanvraag/1/geheim-1" in text_of(received)
+    assert "/status/geheim-1" in text_of(received)
     [staff] = recorder.by_subject("Nieuwe aanvraag UL-00001")
     assert staff["To"] == "bc.dampoort@example.org"
 

@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from services.booking.domain.lifecycle import REQUESTER
-from services.booking.domain.requests import create_request
+from services.booking.api.schemas import RequestInSchema
+from services.booking.domain.requests import check_request, create_request
 from services.booking.models import Allocation
 from shared.auth import SESSION_COOKIE
-from shared.fields import Instant
 from tests.booking_fixtures import at, request_body, staff_cookie
 
 pytestmark = pytest.mark.postgres
@@ -55,18 +55,14 @@ def call(url: str, body: Any = None, cookie: str | None = None, headers: dict[st
         return error.code, json.loads(error.read() or b"{}")
 
 
-def _load(body: dict[str, Any]) -> dict[str, Any]:
-    data = dict(body)
-    data["pickup_at"] = Instant()._deserialize(body["pickup_at"], None, None)
-    data["return_at"] = Instant()._deserialize(body["return_at"], None, None)
-    data["items"] = [{"answers": {}, **item} for item in body["items"]]
-    data.setdefault("proxy", None)
-    return data
-
-
 def make_requests(booking_db, bodies: list[dict[str, Any]]) -> list[int]:
+    """Requests made through the domain directly (checked like any submission), for the races to decide on."""
     with booking_db.transaction() as session:
-        return [create_request(session, _load(body), REQUESTER, 30).request.id for body in bodies]
+        return [
+            create_request(session, check_request(session, RequestInSchema().load(body), REQUESTER), REQUESTER, 30)
+            .request.id
+            for body in bodies
+        ]
 
 
 def race(functions: list[Any]) -> list[tuple[int, dict[str, Any]]]:

@@ -27,11 +27,27 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from services.booking.domain import decisions, scans
+from services.booking import application
+from services.booking.config import BookingPolicy
+from services.booking.domain import scans
+from services.booking.domain.commands import (
+    Approve,
+    ById,
+    Cancel,
+    Contact,
+    Decision,
+    PickUp,
+    Reject,
+    Reschedule,
+    Return,
+    SubmitRequest,
+    WantedItem,
+    Withdraw,
+)
 from services.booking.domain.errors import BookingConflict, InvalidTransition, RequirementNotMet
 from services.booking.domain.inventory_copy import loans_hit_by
 from services.booking.domain.lifecycle import REQUESTER, staff_actor
-from services.booking.domain.requests import create_request
+from services.booking.domain.requests import check_request, create_request
 from services.booking.handlers import EVENT_HANDLERS
 from services.booking.models import Allocation, AuditEntry, BookingRequest, InvAsset, InvMaintenanceWindow
 from shared import clock
@@ -46,6 +62,7 @@ START = datetime(2030, 3, 4, 7, 0, tzinfo=clock.BRUSSELS).astimezone(clock.UTC)
 LOCATION = 1
 ASSETS = {1: {"quantity": 1, "before": 1, "after": 2}, 2: {"quantity": 3, "before": 0, "after": 1}}
 STAFF = staff_actor(Principal(staff_id=7, name="Staff", role="staff", location_ids=frozenset({LOCATION})))
+POLICY = BookingPolicy()
 # (status, action) -> new status: written out independently of services.booking.domain.lifecycle.
 ALLOWED = {
     ("requested", "approve"): "approved",
@@ -130,13 +147,12 @@ class BookingMachine(RuleBasedStateMachine):
 
     # --- helpers -------------------------------------------------------------------------------------------
 
-    def _do(self, request_id: int, action: str, command: Any, *args: Any) -> None:
+    def _do(self, request_id: int, action: str, command: Decision) -> None:
         before = self.expected[request_id]
         try:
-            with self.db.transaction() as session:
-                request = decisions.get_request(session, request_id, for_update=True)
-                assert request.status == before
-                command(session, request, STAFF, *args)
+            with self.db.session_factory() as session:
+                outcome = application.decide(session, ById(request_id), STAFF, command, POLICY)
+                assert outcome.request.status == ALLOWED[(before, action)]
         except InvalidTransition as error:
             assert (before, action) not in ALLOWED, f"{action} refused from {before}"
             assert error.extra["current_status"] == before
@@ -183,20 +199,21 @@ class BookingMachine(RuleBasedStateMachine):
 
     def _submit(self, asset_id: int, hour: int, hours: int, quantity: int, both: bool) -> int:
         pickup = self.now + timedelta(hours=hour)
-        data = {
-            "initiative": f"Initiatief {asset_id}",
-            "contact": {"name": "X", "email": "x@example.org", "phone": None, "language": "nl"},
-            "purpose": "",
-            "pickup_at": pickup,
-            "return_at": pickup + timedelta(hours=hours),
-            "items": [{"asset_id": asset_id, "quantity": quantity, "answers": {}}],
-            "proxy": None,
-        }
+        items = [WantedItem(asset_id, quantity)]
         if both:  # a multi-item request: approved or refused as a whole
-            data["items"].append({"asset_id": 3 - asset_id, "quantity": 1, "answers": {}})
+            items.append(WantedItem(3 - asset_id, 1))
+        command = SubmitRequest(
+            f"Initiatief {asset_id}",
+            Contact("X", "x@example.org"),
+            pickup,
+            pickup + timedelta(hours=hours),
+            tuple(items),
+        )
         try:
             with self.db.transaction() as session:
-                request_id = create_request(session, data, REQUESTER, 30).request.id
+                request_id = create_request(
+                    session, check_request(session, command, REQUESTER), REQUESTER, 30
+                ).request.id
         except InvalidInput:
             assert quantity > ASSETS[asset_id]["quantity"]
             return -1
@@ -215,37 +232,37 @@ class BookingMachine(RuleBasedStateMachine):
     def approve_every_pending(self) -> None:
         # approvals are the interesting step: try them all, oldest first, as a busy desk would
         for request_id in sorted(r for r, status in self.expected.items() if status == "requested"):
-            self._do(request_id, "approve", decisions.approve)
+            self._do(request_id, "approve", Approve())
 
     @rule(request_id=requests)
     def approve(self, request_id: int) -> None:
         if request_id > 0:
-            self._do(request_id, "approve", decisions.approve)
+            self._do(request_id, "approve", Approve())
 
     @rule(request_id=requests)
     def reject(self, request_id: int) -> None:
         if request_id > 0:
-            self._do(request_id, "reject", decisions.reject, "vol")
+            self._do(request_id, "reject", Reject("vol"))
 
     @rule(request_id=requests)
     def withdraw(self, request_id: int) -> None:
         if request_id > 0:
-            self._do(request_id, "withdraw", decisions.withdraw, None)
+            self._do(request_id, "withdraw", Withdraw())
 
     @rule(request_id=requests)
     def cancel(self, request_id: int) -> None:
         if request_id > 0:
-            self._do(request_id, "cancel", decisions.cancel, "ziek")
+            self._do(request_id, "cancel", Cancel("ziek"))
 
     @rule(request_id=requests)
     def pick_up(self, request_id: int) -> None:
         if request_id > 0:
-            self._do(request_id, "pick_up", decisions.pick_up, {}, None)
+            self._do(request_id, "pick_up", PickUp())
 
     @rule(request_id=requests)
     def take_back(self, request_id: int) -> None:
         if request_id > 0:
-            self._do(request_id, "return", decisions.take_back, "ok", None)
+            self._do(request_id, "return", Return("ok"))
 
     @rule(request_id=requests, extra_hours=st.integers(-3, 12))
     def reschedule(self, request_id: int, extra_hours: int) -> None:
@@ -253,11 +270,13 @@ class BookingMachine(RuleBasedStateMachine):
             return
         before = self.expected[request_id]
         try:
-            with self.db.transaction() as session:
-                request = decisions.get_request(session, request_id, for_update=True)
-                new_return = request.return_at + timedelta(hours=extra_hours)
-                decisions.reschedule(session, request, STAFF, None, new_return, None)
-                status = request.status
+            with self.db.session_factory() as session:
+                planned = session.get(BookingRequest, request_id)
+                assert planned is not None
+                new_return = planned.return_at + timedelta(hours=extra_hours)
+                status = application.decide(
+                    session, ById(request_id), STAFF, Reschedule(new_return), POLICY
+                ).request.status
         except (InvalidTransition, InvalidInput, BookingConflict) as error:
             if isinstance(error, InvalidTransition):
                 assert before not in ("approved", "picked_up", "overdue")
@@ -359,7 +378,14 @@ class BookingMachine(RuleBasedStateMachine):
                 holding = session.scalar(
                     sa.select(sa.func.count()).where(Allocation.request_id == request.id, Allocation.active.is_(True))
                 )
-                assert bool(holding) == (request.status in HOLDING), (request.status, holding)
+                if request.status == "returned" and not holding:
+                    # back before its planned range even began (handed over early): it holds nothing any more
+                    assert request.actual_return_at is not None
+                    for released in session.scalars(sa.select(Allocation).where(Allocation.request_id == request.id)):
+                        after = timedelta(hours=ASSETS[released.asset_id]["after"])
+                        assert request.actual_return_at + after <= released.blocked_from
+                else:
+                    assert bool(holding) == (request.status in HOLDING), (request.status, holding)
                 trail = list(
                     session.scalars(
                         sa.select(AuditEntry).where(AuditEntry.request_id == request.id).order_by(AuditEntry.id)

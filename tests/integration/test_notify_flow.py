@@ -53,7 +53,7 @@ def test_submitted_then_approved_sends_the_right_mails(pipeline: Pipeline, sende
         ("buren@example.org", "We ontvingen je aanvraag UL-00001"),
         ("bc.dampoort@example.org", "Nieuwe aanvraag UL-00001: Caravan doorgeefbazaar"),
     ]
-    assert "/aanvraag/1/geheim-1" in sender.sent[0].text
+    assert "/status/geheim-1" in sender.sent[0].text
     emit(pipeline, "approved", T0 + timedelta(hours=1), pickup_at=PICKUP)
     approved = sender.sent[2]
     assert approved.subject == "Goedgekeurd: je aanvraag UL-00001" and approved.ics is not None

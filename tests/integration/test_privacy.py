@@ -77,7 +77,11 @@ def submit(world: dict[str, Any], day: int, contact: dict[str, Any], initiative:
 
 def lend_and_return(world: dict[str, Any], request_id: int) -> None:
     staff = world["staff"]
-    for step, body in (("approve", {}), ("pick-up", {}), ("return", {"condition": "ok"})):
+    for step, body in (
+        ("approve", {}),
+        ("pick-up", {"checks": {"nummerplaat": True}}),
+        ("return", {"condition": "ok"}),
+    ):
         response = staff.post(f"/requests/{request_id}/{step}", json=body)
         assert response.status_code == 200, (step, response.json)
 

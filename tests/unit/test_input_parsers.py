@@ -7,6 +7,8 @@ marshmallow's ValidationError, InvalidInput): never anything else, which would b
 
 from __future__ import annotations
 
+from shared import timeparse
+
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from itertools import pairwise
 
@@ -30,7 +32,7 @@ def test_any_text_is_a_day_in_range_or_a_value_error(text):
     try:
         day = parse_day(text)
     except ValueError as error:
-        assert str(error).startswith(("Geen geldige datum", "Kies een datum"))
+        assert str(error) in (timeparse.DAY_INVALID, timeparse.OUT_OF_RANGE)
     else:
         assert EARLIEST <= day <= LATEST
 
@@ -40,7 +42,7 @@ def test_every_calendar_day_is_read_back_or_refused_as_out_of_range(day):
     if EARLIEST <= day <= LATEST:
         assert parse_day(day.isoformat()) == day
     else:
-        with pytest.raises(ValueError, match="tussen 1970 en 2199"):
+        with pytest.raises(ValueError, match="between 1970 and 2199"):
             parse_day(day.isoformat())
 
 
@@ -93,7 +95,7 @@ def test_a_quantity_is_a_whole_number_from_1_to_1000_or_refused(quantity):
     except ma.ValidationError as error:
         assert "quantity" in error.messages
     else:
-        assert type(loaded["quantity"]) is int and 1 <= loaded["quantity"] <= 1000
+        assert type(loaded.quantity) is int and 1 <= loaded.quantity <= 1000
 
 
 TIMES = st.one_of(
@@ -129,6 +131,6 @@ def test_the_edges_of_the_range_are_instants_too():
     assert parse_instant("1970-01-01T12:00") == datetime(1970, 1, 1, 11, 0, tzinfo=UTC)
     assert parse_instant("2199-12-31T12:00+00:00") == datetime(2199, 12, 31, 12, 0, tzinfo=UTC)
     for typed in ("0001-01-01T00:30+05:00", "9999-12-31T23:59-05:00", "1969-12-31T23:00"):
-        with pytest.raises(ValueError, match="tussen 1970 en 2199"):
+        with pytest.raises(ValueError, match="between 1970 and 2199"):
             parse_instant(typed)
     assert parse_day(" 2030-03-04 ") == date(2030, 3, 4)

@@ -14,12 +14,12 @@ def test_brussels_wall_clock_is_converted_to_utc():
 
 
 def test_a_time_in_the_spring_gap_is_refused():
-    with pytest.raises(NonExistentLocalTime, match="bestaat niet"):
+    with pytest.raises(NonExistentLocalTime, match="does not exist"):
         parse_instant("2027-03-28T02:30")
 
 
 def test_a_time_that_happens_twice_needs_its_offset():
-    with pytest.raises(AmbiguousLocalTime, match="twee keer"):
+    with pytest.raises(AmbiguousLocalTime, match="happens twice"):
         parse_instant("2027-10-31T02:30")
     assert parse_instant("2027-10-31T02:30+02:00") == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
     assert parse_instant("2027-10-31T02:30+01:00") == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask_smorest import Blueprint
 
 from services.booking.api.schemas import (
@@ -13,11 +12,10 @@ from services.booking.api.schemas import (
     SearchOutSchema,
     SearchQuerySchema,
 )
-from services.booking.domain import queries
-from services.booking.models import InvAsset
+from services.booking.queries import availability as queries
+from shared import clock
 from shared.auth import current_principal
 from shared.db import get_session
-from shared.errors import NotFound
 
 blp = Blueprint("availability", __name__, url_prefix="", description="Availability and search")
 
@@ -27,19 +25,15 @@ blp = Blueprint("availability", __name__, url_prefix="", description="Availabili
 @blp.response(200, AvailabilityOutSchema(many=True))
 def availability(query: dict[str, Any]) -> list[dict[str, Any]]:
     """Free units of an asset, or of every asset at a location, per Brussels day or per hour."""
-    session = get_session()
-    select = sa.select(InvAsset).where(InvAsset.status == "active").order_by(InvAsset.id)
-    if current_principal() is None:
-        select = select.where(InvAsset.public.is_(True))
-    if "asset_id" in query:
-        select = select.where(InvAsset.id == query["asset_id"])
-    else:
-        select = select.where(InvAsset.location_id == query["location_id"])
-    assets = list(session.scalars(select))
-    if "asset_id" in query and not assets:
-        raise NotFound(f"There is no asset {query['asset_id']}.")
-    bounds = queries.slot_boundaries(query["starts"], query["ends"], query["slot"])
-    return queries.availability(session, assets, bounds)
+    return queries.availability_of(
+        get_session(),
+        query["starts"],
+        query["ends"],
+        query["slot"],
+        asset_id=query.get("asset_id"),
+        location_id=query.get("location_id"),
+        is_staff=current_principal() is not None,
+    )
 
 
 @blp.route("/search")
@@ -48,5 +42,11 @@ def availability(query: dict[str, Any]) -> list[dict[str, Any]]:
 def search(query: dict[str, Any]) -> list[dict[str, Any]]:
     """For these dates: what can I borrow, and where? (buffers included)."""
     return queries.what_can_i_borrow(
-        get_session(), query["pickup_at"], query["return_at"], query.get("category"), query["quantity"]
+        get_session(),
+        query["pickup_at"],
+        query["return_at"],
+        query.get("category"),
+        query["quantity"],
+        clock.now(),
+        is_staff=current_principal() is not None,
     )

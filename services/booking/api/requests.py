@@ -1,22 +1,29 @@
-"""/booking/requests: submit (public or staff on behalf), and the staff's list, decisions and hand-overs."""
+"""/booking/requests: submit (public or staff on behalf), and the staff's list, decisions and hand-overs.
+
+Each view parses (its schema loads a typed command), makes one call (``application`` for changes, ``queries``
+for reads) and dumps the answer with an output schema. Nothing here commits or decides.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.booking import application
 from services.booking.api.limits import limiter
-from services.booking.api.present import request_view
+from services.booking.api.present import outcome_view, request_view
 from services.booking.api.schemas import (
     ApproveSchema,
     AuditOutSchema,
+    CancelSchema,
     ContactPatchSchema,
     LinkOutSchema,
     PickupSchema,
-    ReasonSchema,
+    RejectSchema,
     RequestInSchema,
     RequestOutSchema,
     RequestQuerySchema,
@@ -24,27 +31,40 @@ from services.booking.api.schemas import (
     ReturnSchema,
     StaffRequestOutSchema,
     VerifySchema,
+    WithdrawSchema,
 )
-from services.booking.config import BookingPolicy
-from services.booking.domain import decisions, idempotency, links, queries
+from services.booking.config import current_policy
+from services.booking.domain import idempotency
+from services.booking.domain.commands import ById, Decision, SubmitRequest, VerifyRequirement
 from services.booking.domain.lifecycle import REQUESTER, Actor, staff_actor
-from services.booking.domain.requests import create_request
+from services.booking.domain.links import status_path
 from services.booking.limits import configured, is_staff
-from services.booking.models import AuditEntry, BookingRequest
+from services.booking.models import AuditEntry
+from services.booking.queries import requests as reads
 from shared.auth import current_principal, require_principal, require_staff
-from shared.db import get_database, get_session
+from shared.db import get_session
 from shared.http import paginate_query
+from shared.ratelimit import client_address
 
 blp = Blueprint("requests", __name__, url_prefix="/requests", description="Booking requests and their lifecycle")
 
 
-def _policy() -> BookingPolicy:
-    policy: BookingPolicy = current_app.extensions["booking_policy"]
-    return policy
-
-
 def _staff() -> Actor:
     return staff_actor(require_principal())
+
+
+def _idempotency_key(command: SubmitRequest) -> idempotency.Key | None:
+    """The request's ``Idempotency-Key``, scoped to who sends it: nobody can replay another client's submission."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    principal = current_principal()
+    scope = (
+        f"staff:{principal.staff_id}"
+        if principal
+        else "client:" + hashlib.sha256(client_address().encode()).hexdigest()
+    )
+    return idempotency.Key(scope, idempotency.check_key(raw), idempotency.digest_of(command))
 
 
 @blp.route("")
@@ -53,51 +73,19 @@ class Requests(MethodView):
     @limiter.limit(configured("SUBMIT_LIMIT"), exempt_when=is_staff)
     @blp.arguments(RequestInSchema)
     @blp.response(201, RequestOutSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}}])
-    def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 200}}])
+    def post(self, command: SubmitRequest) -> tuple[dict[str, Any], int]:
         """Submit a request (anyone; staff file on behalf of a resident with ``proxy``).
 
-        Send an ``Idempotency-Key``: a retry with the same key and body gets the first answer (with a fresh
-        private link, since only its hash is stored), another body 422, a retry while the first runs 409.
+        Send an ``Idempotency-Key``: a retry with the same key and body gets the first request again (with a fresh
+        private link, since only its hash is stored), the same key with another body 422. A retry sent while the
+        first is still being handled waits for it.
         """
         principal = current_principal()
         actor = staff_actor(principal) if principal else REQUESTER
-        raw_key = request.headers.get("Idempotency-Key")
         session = get_session()
-        if raw_key is None:
-            return self._create(session, data, actor, None), 201
-        # keys are scoped to who sends them: nobody can replay (and get a link to) another client's request
-        scope = f"staff-{principal.staff_id}" if principal else "public"
-        key = f"{scope}:{idempotency.check_key(raw_key)}"
-        replay = idempotency.claim(session, key, idempotency.body_hash(request.get_json(silent=True)))
-        if replay is not None:
-            return self._replay(session, replay), replay.status
-        try:
-            return self._create(session, data, actor, key), 201
-        except BaseException:
-            with get_database().session_factory() as cleanup:
-                idempotency.release_key(cleanup, key)
-            raise
-
-    @staticmethod
-    def _create(session: Any, data: dict[str, Any], actor: Actor, key: str | None) -> dict[str, Any]:
-        created = create_request(session, data, actor, _policy().status_link_days)
-        body = request_view(session, created.request)
-        if key is not None:
-            idempotency.complete(session, key, 201, body, created.request.id)
-        session.commit()
-        return {**body, "status_url": links.status_path(created.token)}
-
-    @staticmethod
-    def _replay(session: Any, replay: idempotency.Replay) -> dict[str, Any]:
-        body = dict(replay.body)
-        if replay.request_id is not None:
-            booking = session.get(BookingRequest, replay.request_id)
-            if booking is not None:
-                token = links.issue_link(session, booking, _policy().status_link_days)
-                session.commit()
-                body["status_url"] = links.status_path(token)
-        return body
+        outcome = application.submit_request(session, command, actor, current_policy(), _idempotency_key(command))
+        return outcome_view(session, outcome), 201
 
     @require_staff
     @blp.arguments(RequestQuerySchema, location="query")
@@ -106,9 +94,8 @@ class Requests(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Staff: list and search the requests of their own centres (admins: every centre)."""
         session = get_session()
-        principal = require_principal()
-        filters = queries.RequestFilter(
-            centres=None if principal.is_admin else principal.location_ids,
+        filters = reads.RequestFilter(
+            centres=reads.centres_of(require_principal()),
             status=query.get("status"),
             asset_id=query.get("asset_id"),
             location_id=query.get("location_id"),
@@ -116,7 +103,7 @@ class Requests(MethodView):
             ends=query.get("ends"),
             text=query.get("q"),
         )
-        found = paginate_query(session, queries.filtered_requests_query(filters), pagination_parameters)
+        found = paginate_query(session, reads.filtered_requests_query(filters), pagination_parameters)
         return [request_view(session, r) for r in found]
 
 
@@ -124,95 +111,94 @@ class Requests(MethodView):
 @require_staff
 @blp.response(200, StaffRequestOutSchema)
 def get_one(request_id: int) -> dict[str, Any]:
-    """Staff of the request's centre: one request, what competes with it, its unmet requirements, the initiative's
-    history."""
+    """Staff of the request's centre: one request, what competes with it, its unmet requirements, and the
+    initiative's history and contacts at the centres the reader works for."""
     session = get_session()
-    booking = decisions.get_request_for(session, request_id, require_principal())
-    view = request_view(session, booking)
-    view["competition"] = queries.competition(session, booking)
-    view["initiative_history"] = queries.initiative_history(session, booking.initiative_id, booking.id)
-    view["initiative_contacts"] = queries.initiative_contacts(session, booking.initiative_id)
-    return view
+    found = reads.request_in_context(session, request_id, require_principal())
+    return {
+        **request_view(session, found.request),
+        "competition": found.competition,
+        "initiative_history": found.initiative_history,
+        "initiative_contacts": found.initiative_contacts,
+    }
 
 
-def _act(request_id: int, command: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _decide(request_id: int, command: Decision) -> dict[str, Any]:
     session = get_session()
-    booking = decisions.get_request(session, request_id, for_update=True)
-    command(session, booking, _staff(), *args, **kwargs)
-    session.commit()
-    return request_view(session, booking)
+    return outcome_view(session, application.decide(session, ById(request_id), _staff(), command, current_policy()))
 
 
 @blp.route("/<int:request_id>/approve", methods=["POST"])
 @require_staff
 @blp.arguments(ApproveSchema)
 @blp.response(200, RequestOutSchema)
-def approve(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+def approve(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff of the asset's centre: approve. 409 naming the conflicting bookings when the asset is not free."""
-    return _act(request_id, decisions.approve, data["override_buffers"], data["reason"])
+    return _decide(request_id, command)
 
 
 @blp.route("/<int:request_id>/reject", methods=["POST"])
 @require_staff
-@blp.arguments(ReasonSchema)
+@blp.arguments(RejectSchema)
 @blp.response(200, RequestOutSchema)
-def reject(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+def reject(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: reject, with a reason the requester reads."""
-    return _act(request_id, decisions.reject, data["reason"])
+    return _decide(request_id, command)
 
 
 @blp.route("/<int:request_id>/cancel", methods=["POST"])
 @require_staff
-@blp.arguments(ReasonSchema)
+@blp.arguments(CancelSchema)
 @blp.response(200, RequestOutSchema)
-def cancel(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+def cancel(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: cancel an approved loan, with a reason; the asset is free again."""
-    return _act(request_id, decisions.cancel, data["reason"])
+    return _decide(request_id, command)
 
 
 @blp.route("/<int:request_id>/withdraw", methods=["POST"])
 @require_staff
-@blp.arguments(ReasonSchema)
+@blp.arguments(WithdrawSchema)
 @blp.response(200, RequestOutSchema)
-def withdraw(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+def withdraw(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff, for a requester who phoned: withdraw a pending request."""
-    return _act(request_id, decisions.withdraw, data["reason"])
+    return _decide(request_id, command)
 
 
 @blp.route("/<int:request_id>/pick-up", methods=["POST"])
 @require_staff
 @blp.arguments(PickupSchema)
 @blp.response(200, RequestOutSchema)
-def pick_up(data: dict[str, Any], request_id: int) -> dict[str, Any]:
-    """Staff: hand the asset over, recording the preconditions checked."""
-    return _act(request_id, decisions.pick_up, data["checks"], data["notes"])
+def pick_up(command: Decision, request_id: int) -> dict[str, Any]:
+    """Staff: hand the asset over. Every requirement must be checked (``checks``), or ``override_reason`` says
+    why it goes out anyway."""
+    return _decide(request_id, command)
 
 
 @blp.route("/<int:request_id>/return", methods=["POST"])
 @require_staff
 @blp.arguments(ReturnSchema)
 @blp.response(200, RequestOutSchema)
-def take_back(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+def take_back(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: take the asset back, recording its condition and any damage."""
-    return _act(request_id, decisions.take_back, data["condition"], data["damage"])
+    return _decide(request_id, command)
 
 
 @blp.route("/<int:request_id>/reschedule", methods=["POST"])
 @require_staff
 @blp.arguments(RescheduleSchema)
 @blp.response(200, RequestOutSchema)
-def reschedule(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+def reschedule(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: extend or shorten an approved or running loan (checked for conflicts like a new booking)."""
-    return _act(request_id, decisions.reschedule, data["pickup_at"], data["return_at"], data["reason"])
+    return _decide(request_id, command)
 
 
 @blp.route("/<int:request_id>/contact", methods=["PATCH"])
 @require_staff
 @blp.arguments(ContactPatchSchema)
 @blp.response(200, RequestOutSchema)
-def change_contact(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+def change_contact(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: correct the contact details."""
-    return _act(request_id, decisions.change_contact, data)
+    return _decide(request_id, command)
 
 
 @blp.route("/<int:request_id>/items/<int:item_id>/requirements/<code>", methods=["PUT"])
@@ -221,7 +207,7 @@ def change_contact(data: dict[str, Any], request_id: int) -> dict[str, Any]:
 @blp.response(200, RequestOutSchema)
 def verify(data: dict[str, Any], request_id: int, item_id: int, code: str) -> dict[str, Any]:
     """Staff: mark a requirement verified (met) or not met; not met blocks approval."""
-    return _act(request_id, decisions.verify_requirement, item_id, code, data["verified"], data["answer"])
+    return _decide(request_id, VerifyRequirement(item_id=item_id, code=code, **data))
 
 
 @blp.route("/<int:request_id>/audit")
@@ -229,12 +215,7 @@ def verify(data: dict[str, Any], request_id: int, item_id: int, code: str) -> di
 @blp.response(200, AuditOutSchema(many=True))
 def audit(request_id: int) -> list[AuditEntry]:
     """Staff of the request's centre: the audit trail (who, when, from, to, reason)."""
-    import sqlalchemy as sa
-
-    session = get_session()
-    decisions.get_request_for(session, request_id, require_principal())
-    query = sa.select(AuditEntry).where(AuditEntry.request_id == request_id).order_by(AuditEntry.id)
-    return list(session.scalars(query))
+    return reads.audit_for_staff(get_session(), request_id, require_principal())
 
 
 @blp.route("/<int:request_id>/status-link", methods=["POST"])
@@ -242,9 +223,6 @@ def audit(request_id: int) -> list[AuditEntry]:
 @blp.response(201, LinkOutSchema)
 def new_link(request_id: int) -> tuple[dict[str, str], int]:
     """Staff of the request's centre: revoke the requester's links and issue a new one (lost or forwarded mail)."""
-    session = get_session()
-    booking = decisions.get_request_for(session, request_id, require_principal(), for_update=True)
-    links.revoke_links(session, booking)
-    token = links.issue_link(session, booking, _policy().status_link_days)
-    session.commit()
-    return {"status_url": links.status_path(token)}, 201
+    outcome = application.reissue_link(get_session(), ById(request_id), _staff(), current_policy())
+    assert outcome.token is not None
+    return {"status_url": status_path(outcome.token)}, 201

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask_smorest import Blueprint
 
+from services.booking import application
 from services.booking.api.limits import limiter
 from services.booking.api.present import request_view
-from services.booking.api.schemas import ContactPatchSchema, ReasonSchema, StatusOutSchema
-from services.booking.domain import decisions, links
+from services.booking.api.schemas import CancelSchema, ContactPatchSchema, StatusOutSchema, WithdrawSchema
+from services.booking.config import current_policy
+from services.booking.domain.commands import ByLink, Decision
 from services.booking.domain.lifecycle import REQUESTER
 from services.booking.limits import LINK_MISS_SCOPE, LINK_SCOPE, configured, unknown_link
-from services.booking.models import AuditEntry
+from services.booking.queries import requests as reads
 from shared.db import get_session
 
 blp = Blueprint("status", __name__, url_prefix="/status", description="The requester's private link")
@@ -30,13 +31,14 @@ def private_link(view: Any) -> Any:
     return _link_limit(_link_miss_limit(view))
 
 
-def _history(session: Any, request_id: int) -> list[dict[str, Any]]:
-    query = sa.select(AuditEntry).where(AuditEntry.request_id == request_id).order_by(AuditEntry.id)
-    return [
-        {"at": e.at.isoformat(), "action": e.action, "by": e.actor_kind, "status": e.to_status, "reason": e.reason}
-        for e in session.scalars(query)
-        if e.action != "verify_requirement"
-    ]
+def _status(request: Any, snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
+    session = get_session()
+    return {**request_view(session, request, snapshot), "history": reads.requester_history(session, request.id)}
+
+
+def _decide(token: str, command: Decision) -> dict[str, Any]:
+    outcome = application.decide(get_session(), ByLink(token), REQUESTER, command, current_policy())
+    return _status(outcome.request, outcome.snapshot)
 
 
 @blp.route("/<token>")
@@ -44,45 +46,31 @@ def _history(session: Any, request_id: int) -> list[dict[str, Any]]:
 @blp.response(200, StatusOutSchema)
 def status(token: str) -> dict[str, Any]:
     """The request and its history. Opening the link changes nothing. Unknown or expired: 404."""
-    session = get_session()
-    booking = links.request_for_token(session, token)
-    return {**request_view(session, booking), "history": _history(session, booking.id)}
+    return _status(reads.request_for_link(get_session(), token))
 
 
 @blp.route("/<token>/withdraw", methods=["POST"])
 @private_link
-@blp.arguments(ReasonSchema)
+@blp.arguments(WithdrawSchema)
 @blp.response(200, StatusOutSchema)
-def withdraw(data: dict[str, Any], token: str) -> dict[str, Any]:
+def withdraw(command: Decision, token: str) -> dict[str, Any]:
     """Withdraw the request while it is still pending."""
-    session = get_session()
-    booking = links.request_for_token(session, token, for_update=True)
-    decisions.withdraw(session, booking, REQUESTER, data["reason"])
-    session.commit()
-    return {**request_view(session, booking), "history": _history(session, booking.id)}
+    return _decide(token, command)
 
 
 @blp.route("/<token>/contact", methods=["PATCH"])
 @private_link
 @blp.arguments(ContactPatchSchema)
 @blp.response(200, StatusOutSchema)
-def change_contact(data: dict[str, Any], token: str) -> dict[str, Any]:
+def change_contact(command: Decision, token: str) -> dict[str, Any]:
     """Correct the contact details (an email or a phone number must remain)."""
-    session = get_session()
-    booking = links.request_for_token(session, token, for_update=True)
-    decisions.change_contact(session, booking, REQUESTER, data)
-    session.commit()
-    return {**request_view(session, booking), "history": _history(session, booking.id)}
+    return _decide(token, command)
 
 
 @blp.route("/<token>/cancel", methods=["POST"])
 @private_link
-@blp.arguments(ReasonSchema)
+@blp.arguments(CancelSchema)
 @blp.response(200, StatusOutSchema)
-def cancel(data: dict[str, Any], token: str) -> dict[str, Any]:
+def cancel(command: Decision, token: str) -> dict[str, Any]:
     """Cancel an approved loan you no longer need (a reason is required: staff read it)."""
-    session = get_session()
-    booking = links.request_for_token(session, token, for_update=True)
-    decisions.cancel(session, booking, REQUESTER, data["reason"])
-    session.commit()
-    return {**request_view(session, booking), "history": _history(session, booking.id)}
+    return _decide(token, command)

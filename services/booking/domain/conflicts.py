@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.booking.domain.errors import BookingConflict
+from services.booking.domain.vocabulary import ConflictKind
 from services.booking.models import Allocation, BookingRequest, InvAsset, InvMaintenanceWindow, RequestItem
 
 
@@ -72,31 +73,24 @@ def lock_assets(session: Session, asset_ids: Sequence[int]) -> dict[int, InvAsse
 
 def _overlapping_allocations(
     session: Session, asset_id: int, start: datetime, end: datetime, exclude_request_id: int | None
-) -> list[tuple[Allocation, BookingRequest]]:
+) -> list[tuple[Allocation, str, str]]:
+    """(allocation, reference, status) of every allocation holding ``asset_id`` in [start, end)."""
     query = (
-        sa.select(Allocation, BookingRequest)
+        sa.select(Allocation, BookingRequest.reference, BookingRequest.status)
         .join(BookingRequest, BookingRequest.id == Allocation.request_id)
-        .where(
-            Allocation.asset_id == asset_id,
-            Allocation.active.is_(True),
-            Allocation.blocked_from < end,
-            start < Allocation.blocked_until,
-        )
+        .where(Allocation.asset_id == asset_id, Allocation.holding(start, end))
         .order_by(Allocation.blocked_from, Allocation.id)
     )
     if exclude_request_id is not None:
         query = query.where(Allocation.request_id != exclude_request_id)
-    return [(a, r) for a, r in session.execute(query)]
+    return [(a, reference, status) for a, reference, status in session.execute(query)]
 
 
 def overlapping_maintenance(
     session: Session, asset_id: int, start: datetime, end: datetime
 ) -> list[InvMaintenanceWindow]:
     query = sa.select(InvMaintenanceWindow).where(
-        InvMaintenanceWindow.asset_id == asset_id,
-        InvMaintenanceWindow.removed_at.is_(None),
-        InvMaintenanceWindow.starts_at < end,
-        start < InvMaintenanceWindow.ends_at,
+        InvMaintenanceWindow.asset_id == asset_id, InvMaintenanceWindow.in_force(start, end)
     )
     return list(session.scalars(query.order_by(InvMaintenanceWindow.starts_at)))
 
@@ -107,7 +101,7 @@ def find_conflicts(session: Session, wanted: Wanted, exclude_request_id: int | N
     for window in overlapping_maintenance(session, wanted.asset.id, wanted.start, wanted.end):
         conflicts.append(
             {
-                "kind": "maintenance",
+                "kind": ConflictKind.MAINTENANCE,
                 "asset_id": wanted.asset.id,
                 "maintenance_window_id": window.id,
                 "starts_at": window.starts_at.isoformat(),
@@ -116,16 +110,16 @@ def find_conflicts(session: Session, wanted: Wanted, exclude_request_id: int | N
             }
         )
     others = _overlapping_allocations(session, wanted.asset.id, wanted.start, wanted.end, exclude_request_id)
-    used = peak_usage(((a.blocked_from, a.blocked_until, a.quantity) for a, _ in others), wanted.start, wanted.end)
+    used = peak_usage(((a.blocked_from, a.blocked_until, a.quantity) for a, _, _ in others), wanted.start, wanted.end)
     if used + wanted.item.quantity > wanted.asset.quantity:
-        for allocation, request in others:
+        for allocation, reference, status in others:
             conflicts.append(
                 {
-                    "kind": "booking",
+                    "kind": ConflictKind.BOOKING,
                     "asset_id": wanted.asset.id,
-                    "request_id": request.id,
-                    "reference": request.reference,
-                    "status": request.status,
+                    "request_id": allocation.request_id,
+                    "reference": reference,
+                    "status": status,
                     "quantity": allocation.quantity,
                     "blocked_from": allocation.blocked_from.isoformat(),
                     "blocked_until": allocation.blocked_until.isoformat(),
@@ -151,13 +145,7 @@ def allocate(
     exclude = request.id if replace_existing else None
     conflicts = [c for w in wanted for c in find_conflicts(session, w, exclude)]
     if conflicts:
-        names = sorted({str(c["reference"]) for c in conflicts if c["kind"] == "booking"})
-        detail = "The asset is not free for that time"
-        if names:
-            detail += ": it is booked by " + ", ".join(names)
-        if any(c["kind"] == "maintenance" for c in conflicts):
-            detail += " (maintenance planned)"
-        raise BookingConflict(detail + ".", conflicts)
+        raise BookingConflict(conflicts)
     if replace_existing:
         session.execute(sa.delete(Allocation).where(Allocation.request_id == request.id))
     rows = [
@@ -181,7 +169,7 @@ def allocate(
         # Only reachable by a writer that skipped the lock: the exclusion constraint is the backstop. The
         # savepoint keeps the transaction usable, so the 409 can still name the booking that won.
         named = [c for w in wanted for c in find_conflicts(session, w, exclude)]
-        raise BookingConflict("The asset was booked at the same moment by someone else.", named) from error
+        raise BookingConflict(named) from error
     return rows
 
 
@@ -191,10 +179,16 @@ def release(session: Session, request: BookingRequest) -> None:
 
 
 def shorten_to(session: Session, request: BookingRequest, returned_at: datetime) -> None:
-    """An early return frees the rest of the loan (the after-buffer still applies from the actual return)."""
+    """An early return frees the rest of the loan (the after-buffer still applies from the actual return).
+
+    Only ever shortens. A loan handed over early and back before its planned range even began holds nothing any
+    more: its allocation is released (the request keeps the real times).
+    """
     for allocation in session.scalars(sa.select(Allocation).where(Allocation.request_id == request.id)):
         asset = session.get(InvAsset, allocation.asset_id)
         after = timedelta(hours=asset.turnaround_after_hours if asset and not allocation.buffers_overridden else 0)
         new_until = returned_at + after
-        if allocation.blocked_from < new_until < allocation.blocked_until:
+        if new_until <= allocation.blocked_from:
+            allocation.active = False
+        elif new_until < allocation.blocked_until:
             allocation.blocked_until = new_until

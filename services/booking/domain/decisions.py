@@ -1,29 +1,48 @@
 """Everything that happens to a request after it is submitted: decide, hand over, take back, change.
 
-Each command locks the request row first (two staff clicking at once are served one after the other), checks
-the lifecycle rule, does its work, and leaves the audit row and the event in the same transaction.
+Each function takes the request already locked by the caller (``services/booking/application.py``), checks the
+lifecycle rule, does its work and leaves the audit row and the event in the caller's transaction. It returns the
+request's snapshot as the event has it (None for a change nobody else hears of), so the answer is built once.
+
+An approval and a reschedule issue a fresh private link whose token travels in the event's secret only: notify
+puts it in the approval mail and the reminders of the new dates, and forgets it once each is sent (a stored
+link is only ever a hash here).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from services.booking.domain import conflicts
-from services.booking.domain.errors import NotYourCentre, RequestNotFound, RequirementNotMet
-from services.booking.domain.lifecycle import Actor, check_allowed, record_audit, transition
+from services.booking.domain.commands import (
+    Approve,
+    Cancel,
+    ChangeContact,
+    Decision,
+    PickUp,
+    Reject,
+    Reschedule,
+    Return,
+    VerifyRequirement,
+    Withdraw,
+)
+from services.booking.domain.errors import Code, RequestNotFound, RequirementNotFound, RequirementNotMet, invalid
+from services.booking.domain.lifecycle import Actor, check_allowed, transition
+from services.booking.domain.links import issue_link
 from services.booking.domain.requests import check_answer
-from services.booking.models import BookingRequest, ItemRequirement, RequestItem
+from services.booking.domain.vocabulary import Action, Status
+from services.booking.models import Allocation, BookingRequest, RequestItem
 from shared import clock
-from shared.auth import Principal
-from shared.errors import Forbidden, InvalidInput, NotFound
+
+Snapshot = dict[str, Any] | None
 
 
 def get_request(session: Session, request_id: int, for_update: bool = False) -> BookingRequest:
-    """Raises RequestNotFound."""
+    """The request with its items and their requirements. Raises RequestNotFound."""
     query = (
         sa.select(BookingRequest)
         .where(BookingRequest.id == request_id)
@@ -33,19 +52,7 @@ def get_request(session: Session, request_id: int, for_update: bool = False) -> 
         query = query.with_for_update(of=BookingRequest).execution_options(populate_existing=True)
     request = session.scalar(query)
     if request is None:
-        raise RequestNotFound(f"There is no request {request_id}.")
-    return request
-
-
-def get_request_for(
-    session: Session, request_id: int, principal: Principal, for_update: bool = False
-) -> BookingRequest:
-    """A request as its centre's staff (or an admin) may see it: requesters' details stay within the centre.
-
-    Raises RequestNotFound, NotYourCentre."""
-    request = get_request(session, request_id, for_update=for_update)
-    if not principal.works_at(request.location_id):
-        raise NotYourCentre("This request is for an asset of a community centre you do not work for.")
+        raise RequestNotFound()
     return request
 
 
@@ -61,148 +68,161 @@ def unmet_requirements(request: BookingRequest) -> list[dict[str, Any]]:
         }
         for item in request.items
         for req in item.requirements
-        if req.answer is None or req.verified is False
+        if (req.answer is None and not req.provided_by_item) or req.verified is False
     ]
 
 
-def approve(
-    session: Session, request: BookingRequest, actor: Actor, override_buffers: bool = False, reason: str | None = None
-) -> BookingRequest:
+def approve(session: Session, request: BookingRequest, actor: Actor, command: Approve, link_days: int) -> Snapshot:
     """Raises InvalidTransition, NotYourCentre, RequirementNotMet, BookingConflict, InvalidInput."""
-    check_allowed("approve", request, actor)
-    if override_buffers and not (reason and reason.strip()):
-        raise InvalidInput("Overriding the turnaround buffers needs a reason.", field="reason")
+    check_allowed(Action.APPROVE, request, actor)
+    if command.override_buffers and not (command.reason and command.reason.strip()):
+        raise invalid("reason", Code.OVERRIDE_NEEDS_REASON)
     unmet = unmet_requirements(request)
     if unmet:
-        raise RequirementNotMet(
-            "A requirement is unanswered or marked not met: " + ", ".join(u["code"] for u in unmet), unmet
-        )
-    conflicts.allocate(session, request, override_buffers=override_buffers)
-    details = {"buffers_overridden": True} if override_buffers else None
-    transition(session, request, "approve", actor, reason, details)
-    return request
+        raise RequirementNotMet(unmet)
+    conflicts.allocate(session, request, override_buffers=command.override_buffers)
+    details = {"buffers_overridden": True} if command.override_buffers else None
+    token = issue_link(session, request, link_days)
+    return transition(session, request, Action.APPROVE, actor, command.reason, details, secret=token)
 
 
-def reject(session: Session, request: BookingRequest, actor: Actor, reason: str | None) -> BookingRequest:
-    check_allowed("reject", request, actor, reason)
-    transition(session, request, "reject", actor, reason)
-    return request
+def reject(session: Session, request: BookingRequest, actor: Actor, command: Reject, link_days: int) -> Snapshot:
+    check_allowed(Action.REJECT, request, actor, command.reason)
+    return transition(session, request, Action.REJECT, actor, command.reason)
 
 
-def withdraw(session: Session, request: BookingRequest, actor: Actor, reason: str | None = None) -> BookingRequest:
-    check_allowed("withdraw", request, actor, reason)
-    transition(session, request, "withdraw", actor, reason)
-    return request
+def withdraw(session: Session, request: BookingRequest, actor: Actor, command: Withdraw, link_days: int) -> Snapshot:
+    check_allowed(Action.WITHDRAW, request, actor, command.reason)
+    return transition(session, request, Action.WITHDRAW, actor, command.reason)
 
 
-def cancel(session: Session, request: BookingRequest, actor: Actor, reason: str | None) -> BookingRequest:
-    check_allowed("cancel", request, actor, reason)
+def cancel(session: Session, request: BookingRequest, actor: Actor, command: Cancel, link_days: int) -> Snapshot:
+    check_allowed(Action.CANCEL, request, actor, command.reason)
     conflicts.release(session, request)
-    transition(session, request, "cancel", actor, reason)
-    return request
+    return transition(session, request, Action.CANCEL, actor, command.reason)
 
 
-def pick_up(
-    session: Session,
-    request: BookingRequest,
-    actor: Actor,
-    checks: dict[str, Any] | None = None,
-    notes: str | None = None,
-) -> BookingRequest:
-    """Hand-over: records the moment and the preconditions checked at the desk."""
-    check_allowed("pick_up", request, actor)
+def hand_over_checks(request: BookingRequest, ticked: dict[str, bool]) -> dict[str, bool]:
+    """Every requirement of the request with whether staff ticked it at the desk (a missing tick is False)."""
+    codes = [req.code for item in request.items for req in item.requirements]
+    return {code: bool(ticked.get(code)) for code in codes}
+
+
+def pick_up(session: Session, request: BookingRequest, actor: Actor, command: PickUp, link_days: int) -> Snapshot:
+    """Hand-over: records the moment and the checks done at the desk. A check not done refuses the hand-over,
+    unless staff give the reason they hand over anyway (kept in the audit).
+
+    Raises InvalidInput (checks_not_done) besides the lifecycle's refusals.
+    """
+    check_allowed(Action.PICK_UP, request, actor)
+    checks = hand_over_checks(request, dict(command.checks))
+    missing = sorted(code for code, done in checks.items() if not done)
+    override = (command.override_reason or "").strip() or None
+    if missing and override is None:
+        raise invalid("checks", Code.CHECKS_NOT_DONE, requirements=missing)
     request.actual_pickup_at = clock.now()
-    request.pickup_checks = {"checks": checks or {}, "notes": notes}
-    transition(session, request, "pick_up", actor, None, request.pickup_checks)
-    return request
+    request.pickup_checks = {
+        "checks": checks,
+        "notes": command.notes,
+        "not_done_because": override if missing else None,
+    }
+    return transition(session, request, Action.PICK_UP, actor, None, request.pickup_checks)
 
 
-def take_back(
-    session: Session, request: BookingRequest, actor: Actor, condition: str | None = None, damage: str | None = None
-) -> BookingRequest:
+def take_back(session: Session, request: BookingRequest, actor: Actor, command: Return, link_days: int) -> Snapshot:
     """Return: records the moment, the condition and any damage; an early return frees the rest of the loan."""
-    check_allowed("return", request, actor)
+    check_allowed(Action.RETURN, request, actor)
     now = clock.now()
     request.actual_return_at = now
-    request.return_condition = condition
-    request.damage = damage
+    request.return_condition = command.condition
+    request.damage = command.damage
     conflicts.shorten_to(session, request, now)
-    transition(session, request, "return", actor, None, {"condition": condition, "damage": damage})
-    return request
+    return transition(
+        session, request, Action.RETURN, actor, None, {"condition": command.condition, "damage": command.damage}
+    )
 
 
 def reschedule(
-    session: Session,
-    request: BookingRequest,
-    actor: Actor,
-    pickup_at: datetime | None,
-    return_at: datetime,
-    reason: str | None = None,
-) -> BookingRequest:
+    session: Session, request: BookingRequest, actor: Actor, command: Reschedule, link_days: int
+) -> Snapshot:
     """Extend or shorten an approved or running loan; checked for conflicts like a new booking.
 
     Raises InvalidTransition, NotYourCentre, InvalidInput, BookingConflict.
     """
-    check_allowed("reschedule", request, actor)
-    if pickup_at is not None and pickup_at != request.pickup_at and request.status != "approved":
-        raise InvalidInput("The pick-up time of a loan already picked up cannot change.", field="pickup_at")
-    new_pickup = pickup_at or request.pickup_at
-    if return_at <= new_pickup:
-        raise InvalidInput("Return must be after pick-up.", field="return_at")
+    check_allowed(Action.RESCHEDULE, request, actor)
+    if command.pickup_at is not None and command.pickup_at != request.pickup_at and request.status != Status.APPROVED:
+        raise invalid("pickup_at", Code.PICKUP_FIXED_ONCE_OUT)
+    new_pickup = command.pickup_at or request.pickup_at
+    if command.return_at <= new_pickup:
+        raise invalid("return_at", Code.RETURN_NOT_AFTER_PICKUP)
     before = {"pickup_at": request.pickup_at.isoformat(), "return_at": request.return_at.isoformat()}
-    request.pickup_at, request.return_at = new_pickup, return_at
-    overridden = any(a.buffers_overridden for a in _allocations(session, request))
+    request.pickup_at, request.return_at = new_pickup, command.return_at
+    overridden = bool(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Allocation)
+            .where(Allocation.request_id == request.id, Allocation.buffers_overridden.is_(True))
+        )
+    )
     conflicts.allocate(session, request, override_buffers=overridden, replace_existing=True)
     # extended past now: an overdue loan is running again
-    target = "picked_up" if request.status == "overdue" and return_at > clock.now() else None
-    transition(session, request, "reschedule", actor, reason, {"before": before}, target=target)
-    return request
+    target = Status.PICKED_UP if request.status == Status.OVERDUE and command.return_at > clock.now() else None
+    token = issue_link(session, request, link_days)
+    return transition(
+        session, request, Action.RESCHEDULE, actor, command.reason, {"before": before}, target=target, secret=token
+    )
 
 
-def _allocations(session: Session, request: BookingRequest) -> list[conflicts.Allocation]:
-    return list(session.scalars(sa.select(conflicts.Allocation).where(conflicts.Allocation.request_id == request.id)))
-
-
-def change_contact(session: Session, request: BookingRequest, actor: Actor, data: dict[str, Any]) -> BookingRequest:
+def change_contact(
+    session: Session, request: BookingRequest, actor: Actor, command: ChangeContact, link_days: int
+) -> Snapshot:
     """Correct contact details; at least an email or a phone number must remain."""
-    check_allowed("change_contact", request, actor)
-    email = data.get("email", request.contact_email) or None
-    phone = data.get("phone", request.contact_phone) or None
+    check_allowed(Action.CHANGE_CONTACT, request, actor)
+    email = command.email if "email" in command.given else request.contact_email
+    phone = command.phone if "phone" in command.given else request.contact_phone
     if not email and not phone:
-        raise InvalidInput("Keep an email or a phone number.", field="email")
-    request.contact_name = (data.get("name") or request.contact_name).strip()
-    request.contact_email, request.contact_phone = email, phone
-    request.language = data.get("language", request.language)
-    transition(session, request, "change_contact", actor)
-    return request
+        raise invalid("email", Code.CONTACT_KEEP_ONE)
+    request.contact_name = (command.name or request.contact_name).strip()
+    request.contact_email, request.contact_phone = email or None, phone or None
+    if command.language is not None:
+        request.language = str(command.language)
+    return transition(session, request, Action.CHANGE_CONTACT, actor)
 
 
 def verify_requirement(
-    session: Session, request: BookingRequest, actor: Actor, item_id: int, code: str, verified: bool, answer: Any = None
-) -> ItemRequirement:
+    session: Session, request: BookingRequest, actor: Actor, command: VerifyRequirement, link_days: int
+) -> Snapshot:
     """Staff mark a requirement met (True) or not met (False), optionally correcting the answer."""
-    if actor.kind != "staff":
-        raise Forbidden("Only staff verify requirements.")
-    check_allowed("change_contact", request, actor)  # the same states and centre rule as a contact change
-    item = next((i for i in request.items if i.id == item_id), None)
-    requirement = next((r for r in item.requirements if r.code == code), None) if item else None
+    check_allowed(Action.VERIFY_REQUIREMENT, request, actor)
+    item = next((i for i in request.items if i.id == command.item_id), None)
+    requirement = next((r for r in item.requirements if r.code == command.code), None) if item else None
     if requirement is None:
-        raise NotFound(f"Request {request.id} has no requirement {code!r} on item {item_id}.")
-    if answer is not None:
-        normalised, problem = check_answer(requirement.kind, answer)
-        if problem:
-            raise InvalidInput(problem, field="answer")
+        raise RequirementNotFound(params={"item_id": command.item_id, "requirement": command.code})
+    if command.answer is not None:
+        normalised, wrong = check_answer(requirement.code, requirement.kind, command.answer, "answer")
+        if wrong:
+            raise invalid("answer", Code(wrong.code), **wrong.params)
         requirement.answer = normalised
-    requirement.verified = verified
+    requirement.verified = command.verified
     requirement.verified_by = actor.staff_id
-    record_audit(
-        session,
-        request,
-        "verify_requirement",
-        actor,
-        request.status,
-        None,
-        {"item_id": item_id, "code": code, "verified": verified},
-    )
-    session.flush()
-    return requirement
+    details = {"item_id": command.item_id, "code": command.code, "verified": command.verified}
+    transition(session, request, Action.VERIFY_REQUIREMENT, actor, None, details)
+    return None
+
+
+DECIDE: dict[type, Callable[[Session, BookingRequest, Actor, Any, int], Snapshot]] = {
+    Approve: approve,
+    Reject: reject,
+    Withdraw: withdraw,
+    Cancel: cancel,
+    PickUp: pick_up,
+    Return: take_back,
+    Reschedule: reschedule,
+    ChangeContact: change_contact,
+    VerifyRequirement: verify_requirement,
+}
+
+
+def decide(session: Session, request: BookingRequest, actor: Actor, command: Decision, link_days: int) -> Snapshot:
+    """Run ``command`` on the locked ``request`` (the one dispatch table from command to rule)."""
+    return DECIDE[type(command)](session, request, actor, command, link_days)

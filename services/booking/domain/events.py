@@ -1,4 +1,8 @@
-"""Booking's events: every transition emits one, its payload a full snapshot of the request (docs/events.md)."""
+"""Booking's events: every transition emits one, its payload the request's snapshot (services/booking/contract.py).
+
+The snapshot is built once per change, from the rows the command already holds (the session's identity map
+answers ``get`` without a query), and serves both the outbox and the API's answer.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.booking import contract
+from services.booking.contract import RequestEvent
 from services.booking.models import BookingRequest, InvAsset, InvLocation, InvRequirement, OutboxEvent
 from shared import clock
 from shared.events import Envelope, record_event
 
-PRODUCER = "booking"
-EVENT_VERSION = 1
-EVENT_TYPES = (
-    "submitted",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "cancelled",
-    "picked_up",
-    "returned",
-    "overdue",
-    "expired",
-    "no_show",
-    "rescheduled",
-    "contact_changed",
-)
+__all__ = ["RequestEvent", "emit_contact_anonymised", "emit_request_event", "request_snapshot"]
 
 
 def _location(session: Session, location_id: int) -> dict[str, Any]:
@@ -34,12 +25,7 @@ def _location(session: Session, location_id: int) -> dict[str, Any]:
     if location is None:
         return {
             "id": location_id,
-            "name": None,
-            "street": None,
-            "postal_code": None,
-            "city": None,
-            "phone": None,
-            "email": None,
+            **dict.fromkeys(("name", "street", "postal_code", "city", "phone", "email")),
             "opening_hours": [],
         }
     return {
@@ -54,18 +40,21 @@ def _location(session: Session, location_id: int) -> dict[str, Any]:
     }
 
 
-def _labels(session: Session, codes: list[str]) -> dict[str, InvRequirement]:
+def _labels(session: Session, codes: set[str]) -> dict[str, InvRequirement]:
+    if not codes:
+        return {}
     return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(codes)))}
 
 
 def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any]:
-    codes = [req.code for item in request.items for req in item.requirements]
-    labels = _labels(session, codes)
+    """The request as the contract's ``RequestSnapshotPayload`` has it (datetimes still as datetimes)."""
+    labels = _labels(session, {req.code for item in request.items for req in item.requirements})
     items = []
     for item in request.items:
         asset = session.get(InvAsset, item.asset_id)
         items.append(
             {
+                "item_id": item.id,
                 "asset_id": item.asset_id,
                 "asset_code": asset.code if asset else None,
                 "asset_name_nl": asset.name_nl if asset else None,
@@ -80,12 +69,14 @@ def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any
                         "kind": req.kind,
                         "answer": req.answer,
                         "verified": req.verified,
+                        "provided_by_item": req.provided_by_item,
                     }
                     for req in item.requirements
                 ],
             }
         )
     return {
+        "version": request.version,
         "request_id": request.id,
         "reference": request.reference,
         "status": request.status,
@@ -98,10 +89,10 @@ def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any
         },
         "location": _location(session, request.location_id),
         "items": items,
-        "pickup_at": clock.isoformat(request.pickup_at),
-        "return_at": clock.isoformat(request.return_at),
-        "actual_pickup_at": clock.isoformat(request.actual_pickup_at),
-        "actual_return_at": clock.isoformat(request.actual_return_at),
+        "pickup_at": request.pickup_at,
+        "return_at": request.return_at,
+        "actual_pickup_at": request.actual_pickup_at,
+        "actual_return_at": request.actual_return_at,
         "proxy": (
             {"by_staff_id": request.proxy_by_staff_id, "consent": request.proxy_consent}
             if request.proxy_by_staff_id is not None
@@ -113,21 +104,22 @@ def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any
 def emit_request_event(
     session: Session,
     request: BookingRequest,
-    verb: str,
+    event: RequestEvent,
     actor: dict[str, Any],
     reason: str | None = None,
-    extra: dict[str, Any] | None = None,
-) -> Envelope:
-    """Record ``booking.request.<verb>`` in the outbox, in the caller's transaction."""
-    if verb not in EVENT_TYPES:
-        raise ValueError(f"unknown booking event {verb!r}")
-    payload = request_snapshot(session, request)
-    payload["reason"] = reason
-    payload["actor"] = actor
-    payload.update(extra or {})
-    envelope = Envelope(type=f"{PRODUCER}.request.{verb}", payload=payload, producer=PRODUCER, version=EVENT_VERSION)
+    reason_code: str | None = None,
+    secret: str | None = None,
+) -> dict[str, Any]:
+    """Record ``booking.request.<event>`` in the outbox, in the caller's transaction; returns the snapshot.
+
+    ``secret`` travels in the envelope only (the private link's token for the confirmation mail).
+    """
+    snapshot = request_snapshot(session, request)
+    data = {**snapshot, "reason": reason, "reason_code": reason_code, "actor": actor}
+    version, payload = contract.payload_of(event.type, data)
+    envelope = Envelope(type=event.type, payload=payload, producer=contract.PRODUCER, version=version, secret=secret)
     record_event(session, OutboxEvent, envelope)
-    return envelope
+    return snapshot
 
 
 def emit_contact_anonymised(session: Session, request: BookingRequest, why: str, actor: dict[str, Any]) -> Envelope:
@@ -135,15 +127,16 @@ def emit_contact_anonymised(session: Session, request: BookingRequest, why: str,
 
     The payload names the request only; it carries no personal data.
     """
-    payload = {
+    session.flush()  # the anonymised row's version is the payload's
+    data = {
+        "version": request.version,
         "request_id": request.id,
         "reference": request.reference,
-        "anonymised_at": clock.isoformat(request.anonymised_at),
+        "anonymised_at": request.anonymised_at or clock.now(),
         "reason": why,
         "actor": actor,
     }
-    envelope = Envelope(
-        type=f"{PRODUCER}.contact.anonymised", payload=payload, producer=PRODUCER, version=EVENT_VERSION
-    )
+    version, payload = contract.payload_of(contract.CONTACT_ANONYMISED, data)
+    envelope = Envelope(type=contract.CONTACT_ANONYMISED, payload=payload, producer=contract.PRODUCER, version=version)
     record_event(session, OutboxEvent, envelope)
     return envelope

@@ -1,6 +1,7 @@
 """The request's state machine: which action leads from which state to which, and who may take it.
 
-Every transition goes through ``transition``: it checks the rule, changes the status, writes the audit trail
+``RULES`` is the whole truth: the pages ask it (``can``) what to offer, the commands enforce it
+(``check_allowed``), and every transition goes through ``transition``, which changes the status, writes the audit
 row and emits the event, all in the caller's transaction.
 """
 
@@ -11,94 +12,110 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.booking.domain.errors import InvalidTransition, NotYourCentre
-from services.booking.domain.events import emit_request_event
+from services.booking.domain.errors import ActorNotAllowed, Code, InvalidTransition, NotYourCentre, invalid
+from services.booking.domain.events import RequestEvent, emit_request_event
+from services.booking.domain.vocabulary import Action, ActorKind, Status
 from services.booking.models import AuditEntry, BookingRequest
 from shared import clock
 from shared.auth import Principal
-from shared.errors import Forbidden, InvalidInput
 
 
 @dataclass(frozen=True)
 class Actor:
     """Who acts: the requester (through the private link), a staff member, or the system (periodic scans)."""
 
-    kind: str  # requester | staff | system
+    kind: ActorKind
     principal: Principal | None = None
 
     @property
     def staff_id(self) -> int | None:
         return self.principal.staff_id if self.principal else None
 
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == ActorKind.STAFF
+
+    def works_at(self, location_id: int) -> bool:
+        """Staff act for their own centres (admins for all); requester and system act on what they hold."""
+        return self.principal is None or self.principal.works_at(location_id)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "staff_id": self.staff_id}
+        return {"kind": str(self.kind), "staff_id": self.staff_id}
 
 
-REQUESTER = Actor("requester")
-SYSTEM = Actor("system")
+REQUESTER = Actor(ActorKind.REQUESTER)
+SYSTEM = Actor(ActorKind.SYSTEM)
 
 
 def staff_actor(principal: Principal) -> Actor:
-    return Actor("staff", principal)
+    return Actor(ActorKind.STAFF, principal)
 
 
 @dataclass(frozen=True)
 class Rule:
-    sources: tuple[str, ...]
-    target: str | None  # None: the status stays (reschedule, contact change)
-    actors: tuple[str, ...]
-    event: str
+    sources: frozenset[Status]
+    target: Status | None  # None: the status stays (reschedule, contact change, a requirement checked)
+    actors: frozenset[ActorKind]
+    event: RequestEvent | None  # None: nothing others must hear of (a requirement checked, a new link)
     reason_required: bool = False
 
 
-RULES: dict[str, Rule] = {
-    "approve": Rule(("requested",), "approved", ("staff",), "approved"),
-    "reject": Rule(("requested",), "rejected", ("staff",), "rejected", reason_required=True),
-    "withdraw": Rule(("requested",), "withdrawn", ("requester", "staff"), "withdrawn"),
-    "expire": Rule(("requested",), "expired", ("system",), "expired"),
-    "cancel": Rule(("approved",), "cancelled", ("staff", "requester"), "cancelled", reason_required=True),
-    "no_show": Rule(("approved",), "no_show", ("system", "staff"), "no_show"),
-    "pick_up": Rule(("approved",), "picked_up", ("staff",), "picked_up"),
-    "mark_overdue": Rule(("picked_up",), "overdue", ("system",), "overdue"),
-    "return": Rule(("picked_up", "overdue"), "returned", ("staff",), "returned"),
-    "reschedule": Rule(("approved", "picked_up", "overdue"), None, ("staff",), "rescheduled"),
-    "change_contact": Rule(
-        ("requested", "approved", "picked_up", "overdue"), None, ("requester", "staff"), "contact_changed"
-    ),
+def _rule(
+    sources: tuple[Status, ...],
+    target: Status | None,
+    actors: tuple[ActorKind, ...],
+    event: RequestEvent | None,
+    reason_required: bool = False,
+) -> Rule:
+    return Rule(frozenset(sources), target, frozenset(actors), event, reason_required)
+
+
+S, A, E = Status, ActorKind, RequestEvent
+RUNNING = (S.APPROVED, S.PICKED_UP, S.OVERDUE)
+RULES: dict[Action, Rule] = {
+    Action.APPROVE: _rule((S.REQUESTED,), S.APPROVED, (A.STAFF,), E.APPROVED),
+    Action.REJECT: _rule((S.REQUESTED,), S.REJECTED, (A.STAFF,), E.REJECTED, reason_required=True),
+    Action.WITHDRAW: _rule((S.REQUESTED,), S.WITHDRAWN, (A.REQUESTER, A.STAFF), E.WITHDRAWN),
+    Action.EXPIRE: _rule((S.REQUESTED,), S.EXPIRED, (A.SYSTEM,), E.EXPIRED),
+    Action.CANCEL: _rule((S.APPROVED,), S.CANCELLED, (A.STAFF, A.REQUESTER), E.CANCELLED, reason_required=True),
+    Action.NO_SHOW: _rule((S.APPROVED,), S.NO_SHOW, (A.SYSTEM, A.STAFF), E.NO_SHOW),
+    Action.PICK_UP: _rule((S.APPROVED,), S.PICKED_UP, (A.STAFF,), E.PICKED_UP),
+    Action.MARK_OVERDUE: _rule((S.PICKED_UP,), S.OVERDUE, (A.SYSTEM,), E.OVERDUE),
+    Action.RETURN: _rule((S.PICKED_UP, S.OVERDUE), S.RETURNED, (A.STAFF,), E.RETURNED),
+    Action.RESCHEDULE: _rule(RUNNING, None, (A.STAFF,), E.RESCHEDULED),
+    Action.CHANGE_CONTACT: _rule((S.REQUESTED, *RUNNING), None, (A.REQUESTER, A.STAFF), E.CONTACT_CHANGED),
+    Action.VERIFY_REQUIREMENT: _rule((S.REQUESTED, *RUNNING), None, (A.STAFF,), None),
+    Action.REISSUE_LINK: _rule(tuple(Status), None, (A.STAFF,), None),
 }
 
 
-def can(action: str, status: str, actor: Actor, location_id: int | None = None) -> bool:
+def can(action: Action, status: Status | str, actor: Actor, location_id: int | None = None) -> bool:
     """Whether ``actor`` may take ``action`` on a request in ``status`` at ``location_id``."""
     rule = RULES[action]
-    if status not in rule.sources or actor.kind not in rule.actors:
+    if Status(status) not in rule.sources or actor.kind not in rule.actors:
         return False
-    return not (
-        actor.kind == "staff"
-        and location_id is not None
-        and actor.principal is not None
-        and not actor.principal.works_at(location_id)
-    )
+    return location_id is None or actor.works_at(location_id)
 
 
-def check_allowed(action: str, request: BookingRequest, actor: Actor, reason: str | None = None) -> Rule:
-    """Raises InvalidTransition (409, naming the current state), NotYourCentre / Forbidden (403), InvalidInput."""
+def check_allowed(action: Action, request: BookingRequest, actor: Actor, reason: str | None = None) -> Rule:
+    """Raises ActorNotAllowed / NotYourCentre (403), InvalidTransition (409, naming the current state),
+    InvalidInput (a reason is required)."""
     rule = RULES[action]
     if actor.kind not in rule.actors:
-        raise Forbidden(f"A {actor.kind} may not {action.replace('_', ' ')} a request.")
-    if actor.kind == "staff" and actor.principal is not None and not actor.principal.works_at(request.location_id):
-        raise NotYourCentre("This request is for an asset of a community centre you do not work for.")
-    if request.status not in rule.sources:
-        raise InvalidTransition(action, request.status)
+        raise ActorNotAllowed(actor.kind, action)
+    if not actor.works_at(request.location_id):
+        raise NotYourCentre()
+    if Status(request.status) not in rule.sources:
+        raise InvalidTransition(action, Status(request.status))
     if rule.reason_required and not (reason and reason.strip()):
-        raise InvalidInput("Give a reason; the requester will read it.", field="reason")
+        raise invalid("reason", Code.REASON_REQUIRED)
     return rule
 
 
 def record_audit(
     session: Session,
     request: BookingRequest,
-    action: str,
+    action: Action,
     actor: Actor,
     from_status: str | None,
     reason: str | None = None,
@@ -107,8 +124,8 @@ def record_audit(
     entry = AuditEntry(
         request_id=request.id,
         at=clock.now(),
-        action=action,
-        actor_kind=actor.kind,
+        action=str(action),
+        actor_kind=str(actor.kind),
         staff_id=actor.staff_id,
         from_status=from_status,
         to_status=request.status,
@@ -122,23 +139,31 @@ def record_audit(
 def transition(
     session: Session,
     request: BookingRequest,
-    action: str,
+    action: Action,
     actor: Actor,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
-    event_extra: dict[str, Any] | None = None,
-    target: str | None = None,
-) -> None:
+    target: Status | None = None,
+    reason_code: str | None = None,
+    secret: str | None = None,
+) -> dict[str, Any] | None:
     """Take ``action`` (already checked with ``check_allowed``): status, audit row, event.
 
-    ``target`` overrides the rule's target (a reschedule that takes an overdue loan back to running).
+    ``target`` overrides the rule's target (a reschedule that takes an overdue loan back to running);
+    ``reason_code`` is the system's reason (a code each surface words); ``secret`` a fresh private link's token for
+    the event's mails (see ``emit_request_event``). Returns the event's snapshot of the request
+    (built once: the API answers with it too), or None when the rule emits no event.
     """
     rule = RULES[action]
     before = request.status
-    if (target or rule.target) is not None:
-        request.status = target or rule.target or request.status
+    new_status = target or rule.target
+    if new_status is not None:
+        request.status = str(new_status)
     request.updated_at = clock.now()
-    session.flush()
+    session.flush()  # the new version number is the snapshot's
+    if reason_code is not None:
+        details = {**(details or {}), "reason_code": reason_code}
     record_audit(session, request, action, actor, before, reason, details)
-    emit_request_event(session, request, rule.event, actor.to_dict(), reason, event_extra)
-    session.flush()
+    if rule.event is None:
+        return None
+    return emit_request_event(session, request, rule.event, actor.to_dict(), reason, reason_code, secret)

@@ -50,15 +50,22 @@ def revoke_links(session: Session, request: BookingRequest) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def request_for_token(session: Session, token: str, for_update: bool = False) -> BookingRequest:
-    """Raises LinkNotFound for a forged, expired or revoked token alike."""
+def request_id_for_token(session: Session, token: str) -> int:
+    """The request a live link leads to. Raises LinkNotFound for a forged, expired or revoked token alike."""
     if not token or len(token) > 100:
         raise LinkNotFound()
-    query = sa.select(StatusLink).where(StatusLink.token_hash == hash_token(token))
-    link = session.scalar(query)
-    if link is None or link.revoked_at is not None or link.expires_at <= clock.now():
+    query = sa.select(StatusLink.request_id).where(
+        StatusLink.token_hash == hash_token(token), StatusLink.revoked_at.is_(None), StatusLink.expires_at > clock.now()
+    )
+    request_id = session.scalar(query)
+    if request_id is None:
         raise LinkNotFound()
-    request = session.get(BookingRequest, link.request_id, with_for_update=for_update)
+    return int(request_id)
+
+
+def request_for_token(session: Session, token: str, for_update: bool = False) -> BookingRequest:
+    """Raises LinkNotFound for a forged, expired or revoked token alike."""
+    request = session.get(BookingRequest, request_id_for_token(session, token), with_for_update=for_update)
     if request is None:
         raise LinkNotFound()
     return request

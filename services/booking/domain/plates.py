@@ -24,10 +24,10 @@ class InvalidPlate(ValueError):
 
 
 def normalise_plate(text: str) -> str:
-    """The stored form of a plate typed as ``text``. Raises InvalidPlate with a message for the borrower."""
+    """The stored form of a plate typed as ``text``. Raises InvalidPlate (the pages say what shapes are expected)."""
     compact = _SEPARATORS.sub("", text.strip().upper())
     for pattern, shape in _FORMATS:
         match = pattern.match(compact)
         if match:
             return shape.format(*match.groups())
-    raise InvalidPlate("Geen geldige Belgische nummerplaat; bijvoorbeeld 1-ABC-234 (or ABC-123 for older plates).")
+    raise InvalidPlate(text)

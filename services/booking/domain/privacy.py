@@ -21,8 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.booking.domain.events import emit_contact_anonymised
+from services.booking.domain.idempotency import forget_keys_of
 from services.booking.domain.lifecycle import SYSTEM, Actor, record_audit
 from services.booking.domain.links import revoke_links
+from services.booking.domain.vocabulary import CLOSED as CLOSED_STATUSES
+from services.booking.domain.vocabulary import Action, ActorKind
 from services.booking.models import (
     AuditEntry,
     BookingRequest,
@@ -36,8 +39,7 @@ from shared import clock
 from shared.errors import Conflict
 from shared.privacy import ERASED, Subject, phone_spellings, stripped_phone_sql
 
-# A request in one of these states is over: its personal data may go.
-CLOSED = ("rejected", "withdrawn", "expired", "cancelled", "no_show", "returned")
+CLOSED = tuple(sorted(str(s) for s in CLOSED_STATUSES))
 
 
 class OpenRequests(Conflict):
@@ -170,7 +172,7 @@ def _scrub_payload(payload: dict[str, Any]) -> dict[str, Any]:
     scrubbed["contact"] = contact
     if "status_url" in scrubbed:
         scrubbed["status_url"] = None
-    if scrubbed.get("actor", {}).get("kind") == "requester":
+    if scrubbed.get("actor", {}).get("kind") == ActorKind.REQUESTER:
         scrubbed["reason"] = None
     scrubbed["items"] = [
         {**item, "requirements": [{**r, "answer": None} for r in item.get("requirements", [])]}
@@ -192,6 +194,7 @@ def scrub_outbox(session: Session, request_ids: list[int]) -> int:
     count = 0
     for row in rows:
         row.payload = _scrub_payload(row.payload)
+        row.secret = None
         count += 1
     return count
 
@@ -217,13 +220,16 @@ def anonymise_request(session: Session, request: BookingRequest, now: datetime, 
     reasons = session.execute(
         sa.update(AuditEntry)
         .where(
-            AuditEntry.request_id == request.id, AuditEntry.actor_kind == "requester", AuditEntry.reason.is_not(None)
+            AuditEntry.request_id == request.id,
+            AuditEntry.actor_kind == ActorKind.REQUESTER,
+            AuditEntry.reason.is_not(None),
         )
         .values(reason=None)
     )
     rows += int(answers.rowcount or 0) + int(reasons.rowcount or 0)  # type: ignore[attr-defined]
     session.flush()
-    record_audit(session, request, "anonymise", actor, request.status, why)
+    rows += forget_keys_of(session, [request.id])  # a replayed submission must not reach it again
+    record_audit(session, request, Action.ANONYMISE, actor, request.status, why)
     emit_contact_anonymised(session, request, why, actor.to_dict())
     return rows
 

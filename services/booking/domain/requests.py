@@ -1,12 +1,15 @@
-"""Submitting a request: validation in words the borrower understands, then the request, its link, its event.
+"""Submitting a request: ``check_request`` judges it without changing anything, ``create_request`` stores it.
 
-Every broken rule is reported at once, each naming its field (``items.0.answers.trekhaak``).
+Every broken rule is reported at once, each naming its field (``items.0.answers.trekhaak``) with a code and its
+parameters; the pages and the API say them in their own words. The same rules answer the catalogue's "what can
+I borrow on these dates?" (``dates_problems``), so a search never offers what a submission would refuse.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -15,10 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.booking.domain.events import emit_request_event
+from services.booking.domain.commands import Answer, SubmitRequest, WantedItem
+from services.booking.domain.errors import Code, problem
+from services.booking.domain.events import RequestEvent, emit_request_event
 from services.booking.domain.lifecycle import Actor, record_audit
-from services.booking.domain.links import issue_link, status_path
+from services.booking.domain.links import issue_link
 from services.booking.domain.plates import InvalidPlate, normalise_plate
+from services.booking.domain.vocabulary import Action, Status
 from services.booking.models import (
     BookingRequest,
     Initiative,
@@ -28,33 +34,49 @@ from services.booking.models import (
     ItemRequirement,
     RequestItem,
 )
+from services.inventory.contract import AssetStatus, RequirementKind
 from shared import clock
 from shared.clock import to_local
-from shared.errors import InvalidInput, pointer_for
+from shared.errors import FieldProblem, InvalidInput
 
 DRIVER_CATEGORIES = ("AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE")
+# Who holds one of these may drive what a B licence allows (C1, C, D1 and D are only issued to B holders).
+COVERS_B = frozenset({"B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE"})
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _SPACES = re.compile(r"\s+")
+# A pick-up this close to now still counts as now (the form was filled in a few minutes ago).
+PAST_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PlannedRequirement:
+    code: str
+    kind: str
+    answer: str | None
+    provided_by_item: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    asset: InvAsset
+    quantity: int
+    requirements: tuple[PlannedRequirement, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A submission that passed every rule: what ``create_request`` will store."""
+
+    command: SubmitRequest
+    location_id: int
+    items: tuple[PlannedItem, ...]
 
 
 @dataclass(frozen=True)
 class Created:
     request: BookingRequest
     token: str
-
-
-class Problems:
-    """Collects field errors so the borrower sees all of them at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[dict[str, str]] = []
-
-    def add(self, field: str, detail: str) -> None:
-        self.errors.append({"field": field, "pointer": pointer_for(field), "in": "body", "detail": detail})
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise InvalidInput(self.errors[0]["detail"], errors=self.errors)
+    snapshot: dict[str, Any]
 
 
 def new_reference() -> str:
@@ -63,6 +85,205 @@ def new_reference() -> str:
 
 def initiative_key(name: str) -> str:
     return _SPACES.sub(" ", name).strip().casefold()
+
+
+# --- the rules ------------------------------------------------------------------------------------------------
+
+
+def within_opening_hours(location: InvLocation | None, instant: datetime) -> bool:
+    if location is None or not location.opening_hours:
+        return True  # no timetable known: by appointment, staff decide
+    local = to_local(instant)
+    moment = local.time().replace(tzinfo=None)
+    return any(
+        span["weekday"] == local.weekday()
+        and time.fromisoformat(span["opens"]) <= moment <= time.fromisoformat(span["closes"])
+        for span in location.opening_hours
+    )
+
+
+def opening_by_day(location: InvLocation) -> list[dict[str, Any]]:
+    """The timetable Monday first, each day's spans in order (what an error shows, in this order)."""
+    return sorted(location.opening_hours or [], key=lambda span: (span["weekday"], span["opens"]))
+
+
+def _names(asset: InvAsset) -> dict[str, str]:
+    return {"asset_nl": asset.name_nl, "asset_en": asset.name_en}
+
+
+def earliest_pickup(asset: InvAsset, now: datetime) -> datetime:
+    """The first full hour at which a request for ``asset`` still respects its lead time."""
+    earliest = now + timedelta(hours=asset.lead_time_hours)
+    if earliest.minute or earliest.second or earliest.microsecond:
+        earliest = earliest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return earliest
+
+
+def dates_problems(
+    pickup_at: datetime,
+    return_at: datetime,
+    assets: Sequence[InvAsset],
+    location: InvLocation | None,
+    is_staff: bool,
+    now: datetime,
+) -> list[FieldProblem]:
+    """What is wrong with these dates for these assets at this location (nothing: the dates can be asked for).
+
+    The one rule behind the request form, the API and the dates-first search.
+    """
+    if return_at <= pickup_at:
+        return [problem("return_at", Code.RETURN_NOT_AFTER_PICKUP)]
+    problems = []
+    if pickup_at < now - PAST_TOLERANCE:
+        problems.append(problem("pickup_at", Code.PICKUP_IN_PAST))
+    hours = (return_at - pickup_at).total_seconds() / 3600
+    for asset in assets:
+        if not is_staff and pickup_at < now + timedelta(hours=asset.lead_time_hours) - PAST_TOLERANCE:
+            earliest = earliest_pickup(asset, now)
+            problems.append(
+                problem("pickup_at", Code.LEAD_TIME, hours=asset.lead_time_hours, earliest=earliest, **_names(asset))
+            )
+        if hours < asset.min_loan_hours:
+            problems.append(problem("return_at", Code.LOAN_TOO_SHORT, hours=asset.min_loan_hours, **_names(asset)))
+        if asset.max_loan_hours is not None and hours > asset.max_loan_hours:
+            problems.append(problem("return_at", Code.LOAN_TOO_LONG, hours=asset.max_loan_hours, **_names(asset)))
+    if location is not None:
+        for field, moment, instant in (("pickup_at", "pickup", pickup_at), ("return_at", "return", return_at)):
+            if not within_opening_hours(location, instant):
+                problems.append(
+                    problem(
+                        field,
+                        Code.OUTSIDE_OPENING_HOURS,
+                        moment=moment,
+                        location=location.name,
+                        weekday=to_local(instant).weekday(),
+                        opening=opening_by_day(location),
+                    )
+                )
+    return problems
+
+
+def check_answer(
+    requirement: str, kind: str, value: Answer | None, field: str
+) -> tuple[str | None, FieldProblem | None]:
+    """(normalised answer, problem). A confirmation needs true; a plate is normalised; a licence must cover B."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, problem(field, Code.ANSWER_MISSING, requirement=requirement)
+    if kind == RequirementKind.CONFIRM:
+        if value is not True and str(value).lower() not in ("true", "yes", "ja"):
+            return None, problem(field, Code.CONFIRMATION_NEEDED, requirement=requirement)
+        return "yes", None
+    if not isinstance(value, str):
+        return None, problem(field, Code.ANSWER_NOT_TEXT, requirement=requirement)
+    if kind == RequirementKind.LICENSE_PLATE:
+        try:
+            return normalise_plate(value), None
+        except InvalidPlate:
+            return None, problem(field, Code.PLATE_INVALID, requirement=requirement)
+    if kind == RequirementKind.DRIVER_CATEGORY:
+        category = value.strip().upper()
+        if category not in DRIVER_CATEGORIES:
+            return None, problem(
+                field, Code.DRIVER_CATEGORY_UNKNOWN, requirement=requirement, choices=list(DRIVER_CATEGORIES)
+            )
+        if category not in COVERS_B:
+            return None, problem(
+                field,
+                Code.DRIVER_CATEGORY_INSUFFICIENT,
+                requirement=requirement,
+                answer=category,
+                accepted=sorted(COVERS_B),
+            )
+        return category, None
+    return value.strip()[:200], None
+
+
+def _load_assets(
+    session: Session, wanted: Sequence[WantedItem], is_staff: bool, problems: list[FieldProblem]
+) -> list[tuple[int, WantedItem, InvAsset]]:
+    """The wanted items whose asset can be borrowed, with their index in the submission (one query)."""
+    ids = {item.asset_id for item in wanted}
+    by_id = {a.id: a for a in session.scalars(sa.select(InvAsset).where(InvAsset.id.in_(ids)))} if ids else {}
+    found: list[tuple[int, WantedItem, InvAsset]] = []
+    seen: set[int] = set()
+    for index, item in enumerate(wanted):
+        asset = by_id.get(item.asset_id)
+        field = f"items.{index}.asset_id"
+        if asset is None or (not asset.public and not is_staff):
+            problems.append(problem(field, Code.ASSET_UNKNOWN))
+        elif asset.status != AssetStatus.ACTIVE:
+            problems.append(problem(field, Code.ASSET_RETIRED, **_names(asset)))
+        elif asset.id in seen:
+            problems.append(problem(field, Code.ASSET_REPEATED, **_names(asset)))
+        else:
+            if item.quantity > asset.quantity:
+                problems.append(
+                    problem(f"items.{index}.quantity", Code.QUANTITY_EXCEEDS, available=asset.quantity, **_names(asset))
+                )
+            seen.add(asset.id)
+            found.append((index, item, asset))
+    return found
+
+
+def _requirements(session: Session, assets: Iterable[InvAsset]) -> dict[str, InvRequirement]:
+    codes = {code for asset in assets for code in asset.requirement_codes}
+    if not codes:
+        return {}
+    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(codes)))}
+
+
+def _plan_item(
+    index: int,
+    item: WantedItem,
+    asset: InvAsset,
+    catalogue: dict[str, InvRequirement],
+    requested_ids: set[int],
+    problems: list[FieldProblem],
+) -> PlannedItem:
+    planned = []
+    for code in asset.requirement_codes:
+        known = catalogue.get(code)
+        kind = known.kind if known else RequirementKind.TEXT
+        if known and known.provided_by_asset_id in requested_ids and code not in item.answers:
+            planned.append(PlannedRequirement(code, kind, None, provided_by_item=True))
+            continue
+        answer, wrong = check_answer(code, kind, item.answers.get(code), f"items.{index}.answers.{code}")
+        if wrong:
+            problems.append(wrong)
+        planned.append(PlannedRequirement(code, kind, answer))
+    for code in item.answers:
+        if code not in asset.requirement_codes:
+            problems.append(problem(f"items.{index}.answers.{code}", Code.ANSWER_NOT_FOR_ASSET, requirement=code))
+    return PlannedItem(asset, item.quantity, tuple(planned))
+
+
+def check_request(session: Session, command: SubmitRequest, actor: Actor, now: datetime | None = None) -> Plan:
+    """Judge a submission against every rule, changing nothing. Returns the plan ``create_request`` stores.
+
+    Raises InvalidInput listing every problem by field.
+    """
+    now = now or clock.now()
+    problems: list[FieldProblem] = []
+    if not command.contact.email and not command.contact.phone:
+        problems.append(problem("contact.email", Code.CONTACT_MISSING))
+    if actor.is_staff and command.consent is None:
+        problems.append(problem("proxy.consent", Code.PROXY_CONSENT_MISSING))
+    found = _load_assets(session, command.items, actor.is_staff, problems)
+    location_ids = {asset.location_id for _index, _item, asset in found}
+    if len(location_ids) > 1:
+        problems.append(problem("items", Code.ITEMS_AT_SEVERAL_LOCATIONS))
+    location = session.get(InvLocation, next(iter(location_ids))) if len(location_ids) == 1 else None
+    assets = [asset for _index, _item, asset in found]
+    problems += dates_problems(command.pickup_at, command.return_at, assets, location, actor.is_staff, now)
+    catalogue = _requirements(session, assets)
+    requested = {asset.id for asset in assets}
+    items = tuple(_plan_item(index, item, asset, catalogue, requested, problems) for index, item, asset in found)
+    if problems:
+        raise InvalidInput.of(problems)
+    return Plan(command, assets[0].location_id, items)
+
+
+# --- storing --------------------------------------------------------------------------------------------------
 
 
 def get_or_create_initiative(session: Session, name: str) -> Initiative:
@@ -77,168 +298,45 @@ def get_or_create_initiative(session: Session, name: str) -> Initiative:
     return initiative
 
 
-def _within_opening_hours(location: InvLocation, instant: datetime) -> bool:
-    if not location.opening_hours:
-        return True  # no timetable known: by appointment, staff decide
-    local = to_local(instant)
-    moment = local.time().replace(tzinfo=None)
-    for interval in location.opening_hours:
-        if interval["weekday"] == local.weekday() and (
-            time.fromisoformat(interval["opens"]) <= moment <= time.fromisoformat(interval["closes"])
-        ):
-            return True
-    return False
-
-
-def _format_hours(location: InvLocation) -> str:
-    days = ["ma", "di", "wo", "do", "vr", "za", "zo"]
-    return ", ".join(f"{days[h['weekday']]} {h['opens']}-{h['closes']}" for h in location.opening_hours)
-
-
-def check_answer(kind: str, value: Any) -> tuple[str | None, str | None]:
-    """(normalised answer, problem). A confirm needs true; a plate is normalised; a category must exist."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, "Beantwoord deze voorwaarde. / Please answer this requirement."
-    if kind == "confirm":
-        if value is not True and str(value).lower() not in ("true", "yes", "ja"):
-            return None, "Bevestig deze voorwaarde (true), of voeg het materiaal toe dat erin voorziet."
-        return "yes", None
-    if not isinstance(value, str):
-        return None, "Give this answer as text."
-    if kind == "license_plate":
-        try:
-            return normalise_plate(value), None
-        except InvalidPlate as error:
-            return None, str(error)
-    if kind == "driver_category":
-        category = value.strip().upper()
-        if category not in DRIVER_CATEGORIES:
-            return None, f"Onbekende rijbewijscategorie; kies uit {', '.join(DRIVER_CATEGORIES)}."
-        return category, None
-    return value.strip()[:200], None
-
-
-def _check_times(
-    problems: Problems, data: dict[str, Any], assets: list[InvAsset], location: InvLocation | None, is_staff: bool
-) -> None:
-    pickup, ret = data["pickup_at"], data["return_at"]
-    if ret <= pickup:
-        problems.add(
-            "return_at", "Het terugbrengmoment moet na het ophaalmoment liggen. / Return must be after pick-up."
-        )
-        return
-    hours = (ret - pickup).total_seconds() / 3600
-    now = clock.now()
-    if pickup < now - timedelta(minutes=5):
-        problems.add("pickup_at", "Het ophaalmoment ligt in het verleden. / Pick-up is in the past.")
-    for asset in assets:
-        if not is_staff and pickup < now + timedelta(hours=asset.lead_time_hours):
-            problems.add(
-                "pickup_at",
-                f"{asset.name_nl}: vraag minstens {asset.lead_time_hours} uur op voorhand aan. "
-                f"/ Request at least {asset.lead_time_hours} hours ahead.",
-            )
-        if hours < asset.min_loan_hours:
-            problems.add("return_at", f"{asset.name_nl}: minstens {asset.min_loan_hours} uur lenen.")
-        if asset.max_loan_hours is not None and hours > asset.max_loan_hours:
-            problems.add("return_at", f"{asset.name_nl}: hoogstens {asset.max_loan_hours} uur lenen.")
-    if location is not None:
-        for field in ("pickup_at", "return_at"):
-            if not _within_opening_hours(location, data[field]):
-                problems.add(field, f"Buiten de openingsuren van {location.name} ({_format_hours(location)}).")
-
-
-def _load_assets(session: Session, problems: Problems, items: list[dict[str, Any]], is_staff: bool) -> list[InvAsset]:
-    found = []
-    seen: set[int] = set()
-    for index, item in enumerate(items):
-        asset = session.get(InvAsset, item["asset_id"])
-        if asset is None or (not asset.public and not is_staff):
-            problems.add(f"items.{index}.asset_id", "Dit materiaal bestaat niet. / There is no such asset.")
-            continue
-        if asset.status != "active":
-            problems.add(f"items.{index}.asset_id", f"{asset.name_nl} wordt niet meer uitgeleend (retired).")
-            continue
-        if asset.id in seen:
-            problems.add(f"items.{index}.asset_id", "Dit materiaal staat al in de aanvraag; verhoog het aantal.")
-            continue
-        if item["quantity"] > asset.quantity:
-            problems.add(f"items.{index}.quantity", f"Er zijn maar {asset.quantity} stuks van {asset.name_nl}.")
-        seen.add(asset.id)
-        found.append(asset)
-    return found
-
-
-def _build_items(
-    session: Session, problems: Problems, items: list[dict[str, Any]], assets: list[InvAsset]
-) -> list[RequestItem]:
-    by_id = {a.id: a for a in assets}
-    requested_ids = set(by_id)
-    result = []
-    for index, item in enumerate(items):
-        asset = by_id.get(item["asset_id"])
-        if asset is None:
-            continue
-        answers = item.get("answers") or {}
-        requirements = []
-        for code in asset.requirement_codes:
-            catalogue = session.scalar(sa.select(InvRequirement).where(InvRequirement.code == code))
-            kind = catalogue.kind if catalogue else "text"
-            if catalogue and catalogue.provided_by_asset_id in requested_ids and code not in answers:
-                requirements.append(ItemRequirement(code=code, kind=kind, answer="provided by item", verified=True))
-                continue
-            answer, problem = check_answer(kind, answers.get(code))
-            if problem:
-                problems.add(f"items.{index}.answers.{code}", problem)
-            requirements.append(ItemRequirement(code=code, kind=kind, answer=answer))
-        for code in answers:
-            if code not in asset.requirement_codes:
-                problems.add(f"items.{index}.answers.{code}", "Deze voorwaarde hoort niet bij dit materiaal.")
-        result.append(RequestItem(asset_id=asset.id, quantity=item["quantity"], requirements=requirements))
-    return result
-
-
-def create_request(session: Session, data: dict[str, Any], actor: Actor, link_days: int) -> Created:
-    """Validate and store a new request; emits booking.request.submitted with the private link's path.
-
-    Raises InvalidInput listing every problem by field.
-    """
-    problems = Problems()
-    is_staff = actor.kind == "staff"
-    contact = data["contact"]
-    if not contact.get("email") and not contact.get("phone"):
-        problems.add("contact.email", "Geef een e-mailadres of een telefoonnummer. / Give an email or a phone number.")
-    if is_staff and not data.get("proxy"):
-        problems.add("proxy.consent", "Noteer hoe de aanvrager instemde (desk of phone).")
-    assets = _load_assets(session, problems, data["items"], is_staff)
-    location_ids = {a.location_id for a in assets}
-    if len(location_ids) > 1:
-        problems.add("items", "Alle materiaal van één aanvraag wordt op dezelfde plaats opgehaald; doe twee aanvragen.")
-    location = session.get(InvLocation, next(iter(location_ids))) if len(location_ids) == 1 else None
-    _check_times(problems, data, assets, location, is_staff)
-    items = _build_items(session, problems, data["items"], assets)
-    problems.raise_if_any()
+def create_request(session: Session, plan: Plan, actor: Actor, link_days: int) -> Created:
+    """Store a checked submission with its private link, audit row and ``booking.request.submitted`` event."""
+    command = plan.command
     request = BookingRequest(
         reference=new_reference(),
-        status="requested",
-        initiative=get_or_create_initiative(session, data["initiative"]),
-        contact_name=contact["name"].strip(),
-        contact_email=contact.get("email") or None,
-        contact_phone=contact.get("phone") or None,
-        language=contact.get("language", "nl"),
-        purpose=data.get("purpose", ""),
-        location_id=assets[0].location_id,
-        pickup_at=data["pickup_at"],
-        return_at=data["return_at"],
-        proxy_by_staff_id=actor.staff_id if is_staff else None,
-        proxy_consent=data["proxy"]["consent"] if is_staff else None,
+        status=str(Status.REQUESTED),
+        initiative=get_or_create_initiative(session, command.initiative),
+        contact_name=command.contact.name.strip(),
+        contact_email=command.contact.email or None,
+        contact_phone=command.contact.phone or None,
+        language=str(command.contact.language),
+        purpose=command.purpose,
+        location_id=plan.location_id,
+        pickup_at=command.pickup_at,
+        return_at=command.return_at,
+        proxy_by_staff_id=actor.staff_id if actor.is_staff else None,
+        proxy_consent=str(command.consent) if actor.is_staff and command.consent else None,
         created_at=clock.now(),
-        items=items,
+        items=[
+            RequestItem(
+                asset_id=item.asset.id,
+                quantity=item.quantity,
+                requirements=[
+                    ItemRequirement(
+                        code=r.code,
+                        kind=str(r.kind),
+                        answer=r.answer,
+                        provided_by_item=r.provided_by_item,
+                        verified=True if r.provided_by_item else None,
+                    )
+                    for r in item.requirements
+                ],
+            )
+            for item in plan.items
+        ],
     )
     session.add(request)
     session.flush()
     token = issue_link(session, request, link_days)
-    record_audit(session, request, "submit", actor, None)
-    emit_request_event(session, request, "submitted", actor.to_dict(), extra={"status_url": status_path(token)})
-    session.flush()
-    return Created(request, token)
+    record_audit(session, request, Action.SUBMIT, actor, None)
+    snapshot = emit_request_event(session, request, RequestEvent.SUBMITTED, actor.to_dict(), secret=token)
+    return Created(request, token, snapshot)

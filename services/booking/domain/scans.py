@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.booking.domain import conflicts
 from services.booking.domain.lifecycle import SYSTEM, transition
+from services.booking.domain.vocabulary import Action, Status, SystemReason
 from services.booking.models import BookingRequest
 
 # A scan takes at most this many requests per transaction; the task runs batch after batch (tasks._run_scan),
@@ -37,12 +38,12 @@ def expire_stale_requests(session: Session, now: datetime, expire_after_hours: i
     stale = _claim(
         session,
         sa.and_(
-            BookingRequest.status == "requested",
+            BookingRequest.status == Status.REQUESTED,
             sa.or_(BookingRequest.created_at <= cutoff, BookingRequest.pickup_at <= now),
         ),
     )
     for request in stale:
-        transition(session, request, "expire", SYSTEM, "Niet tijdig beslist. / Not decided in time.")
+        transition(session, request, Action.EXPIRE, SYSTEM, reason_code=SystemReason.NOT_DECIDED_IN_TIME)
     return [r.id for r in stale]
 
 
@@ -50,17 +51,19 @@ def release_no_shows(session: Session, now: datetime, grace_hours: int = 24) -> 
     """Approved loans nobody picked up within ``grace_hours`` of the pick-up time are released."""
     late = _claim(
         session,
-        sa.and_(BookingRequest.status == "approved", BookingRequest.pickup_at <= now - timedelta(hours=grace_hours)),
+        sa.and_(
+            BookingRequest.status == Status.APPROVED, BookingRequest.pickup_at <= now - timedelta(hours=grace_hours)
+        ),
     )
     for request in late:
         conflicts.release(session, request)
-        transition(session, request, "no_show", SYSTEM, "Niet opgehaald. / Not picked up.")
+        transition(session, request, Action.NO_SHOW, SYSTEM, reason_code=SystemReason.NOT_PICKED_UP)
     return [r.id for r in late]
 
 
 def mark_overdue(session: Session, now: datetime) -> list[int]:
     """Picked-up loans past their return time become overdue (once; the event triggers the reminder)."""
-    late = _claim(session, sa.and_(BookingRequest.status == "picked_up", BookingRequest.return_at <= now))
+    late = _claim(session, sa.and_(BookingRequest.status == Status.PICKED_UP, BookingRequest.return_at <= now))
     for request in late:
-        transition(session, request, "mark_overdue", SYSTEM)
+        transition(session, request, Action.MARK_OVERDUE, SYSTEM)
     return [r.id for r in late]

@@ -1,6 +1,7 @@
-"""From an HTML form to the API's input shape, and from the domain's field errors back to the form's fields.
+"""From an HTML form to a typed command, and from field problems back to the form's fields, in the reader's words.
 
-The form is parsed with the API's own schema and then handed to ``create_request``: the rules live there only.
+The request form is turned into the API's input shape and loaded with the API's own schema (``RequestInSchema``),
+so the form and the API make the same ``SubmitRequest``; the rules live in the domain only.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import marshmallow as ma
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from services.booking.api.schemas import RequestInSchema
+from services.booking.domain.commands import SubmitRequest
 from services.booking.domain.requests import DRIVER_CATEGORIES
 from services.booking.models import InvAsset, InvRequirement
-from services.booking.web.catalogue import requirements_for
-from services.booking.web.i18n import localise_detail
-from shared.errors import flatten_messages
+from services.booking.queries.catalogue import requirements_by_code, requirements_for
+from services.booking.web.i18n import in_language
+from services.booking.web.messages import say_problem
+from services.inventory.contract import AssetStatus, RequirementKind
+from shared.errors import FieldProblem, schema_problems
 from shared.timeparse import whole_number
 
 FIELD_ORDER = (
@@ -54,7 +57,8 @@ class FormErrors:
 
     def add(self, name: str | None, message: str) -> None:
         if name is None:
-            self.general.append(message)
+            if message not in self.general:
+                self.general.append(message)
         elif message not in self.fields.setdefault(name, []):
             self.fields[name].append(message)
 
@@ -66,13 +70,19 @@ class FormErrors:
         names = sorted(self.fields, key=lambda n: (order.get(n, 50), n))
         return [(name, message) for name in names for message in self.fields[name]]
 
+    def first(self) -> dict[str, str]:
+        """One message per field (the small forms of the status page)."""
+        return {name: messages[0] for name, messages in self.fields.items()}
+
 
 def questions_for(session: Session, asset: InvAsset) -> list[Question]:
     """The asset's requirements, and (when one can be met by borrowing another asset) that asset's own."""
     result = []
     for requirement in requirements_for(session, asset.requirement_codes):
         provider = session.get(InvAsset, requirement.provided_by_asset_id) if requirement.provided_by_asset_id else None
-        if provider is not None and (provider.status != "active" or provider.location_id != asset.location_id):
+        if provider is not None and (
+            provider.status != AssetStatus.ACTIVE or provider.location_id != asset.location_id
+        ):
             provider = None
         result.append(Question(requirement, f"answer-{requirement.code}", provider))
         if provider is not None:
@@ -81,9 +91,18 @@ def questions_for(session: Session, asset: InvAsset) -> list[Question]:
     return result
 
 
+def labels_of(questions: Iterable[Question]) -> dict[str, str]:
+    """Requirement code -> its label in the reader's language (errors name the question they are about)."""
+    return {q.requirement.code: in_language(q.requirement.label_nl, q.requirement.label_en) for q in questions}
+
+
+def requirement_labels(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    return {code: in_language(r.label_nl, r.label_en) for code, r in requirements_by_code(session, codes).items()}
+
+
 def _answer(question: Question, form: Mapping[str, str]) -> Any:
     value = form.get(question.name, "").strip()
-    if question.requirement.kind == "confirm":
+    if question.requirement.kind == RequirementKind.CONFIRM:
         return True if value in ("yes", "own") else None
     return value or None
 
@@ -125,11 +144,7 @@ def build_request_data(
         "pickup_at": _instant(form, "pickup"),
         "return_at": _instant(form, "return"),
         "items": [
-            {
-                "asset_id": asset.id,
-                "quantity": form_quantity(quantity_text),
-                "answers": _without_none(answers),
-            },
+            {"asset_id": asset.id, "quantity": form_quantity(quantity_text), "answers": _without_none(answers)},
             *extra_items,
         ],
     }
@@ -150,7 +165,20 @@ def _instant(form: Mapping[str, str], prefix: str) -> str:
     return f"{day}T{moment}" if day and moment else ""
 
 
-# --- errors -------------------------------------------------------------------------------------------------
+def parse_request(
+    asset: InvAsset, questions: list[Question], form: Mapping[str, str], errors: FormErrors, staff: bool
+) -> SubmitRequest | None:
+    """The form as the command the API would make of the same input; None (and ``errors``) when the schema says no."""
+    data = build_request_data(asset, questions, form, staff)
+    try:
+        command: SubmitRequest = RequestInSchema().load(data)
+    except ma.ValidationError as error:
+        add_problems(errors, schema_problems(error.messages), labels_of(questions), staff)
+        return None
+    return command
+
+
+# --- problems -> fields --------------------------------------------------------------------------------------
 
 _ITEM_ANSWER = re.compile(r"^items\.(\d+)\.answers\.(.+)$")
 _ITEM_FIELD = re.compile(r"^items\.(\d+)\.(asset_id|quantity)$")
@@ -166,11 +194,16 @@ _SIMPLE = {
     "return_at": "return_date",
     "proxy.consent": "consent_by",
     "proxy": "consent_by",
+    # the status page's contact form
+    "name": "contact_name",
+    "email": "email",
+    "phone": "phone",
+    "language": "language",
 }
 
 
 def form_field(path: str) -> str | None:
-    """The form field where the domain's (or the schema's) field path is shown; None: above the form."""
+    """The form field where a problem on ``path`` (the domain's or the schema's) is shown; None: above the form."""
     if path in _SIMPLE:
         return _SIMPLE[path]
     answer = _ITEM_ANSWER.match(path)
@@ -182,57 +215,11 @@ def form_field(path: str) -> str | None:
     return None
 
 
-def schema_message(path: str, message: str) -> str:
-    """marshmallow's English messages, said plainly in the reader's language."""
-    if message in ("Missing data for required field.", "Field may not be null.") or message.startswith(
-        "Length must be between 1"
-    ):
-        if path == "initiative":
-            return _("Vul de naam van je initiatief of organisatie in.")
-        if path == "contact.name":
-            return _("Vul de naam van de contactpersoon in.")
-        return _("Vul dit in.")
-    if message == "Not a valid email address.":
-        return _("Dit is geen geldig e-mailadres. Bijvoorbeeld: naam@voorbeeld.be")
-    if message.startswith("Longer than maximum length") or message.startswith("Length must be"):
-        return _("Dit is te lang.")
-    if message in ("Not a valid integer.", "Must be greater than or equal to 1 and less than or equal to 1000."):
-        return _("Geef een aantal, bijvoorbeeld 1.")
-    if message.startswith("Geen geldig telefoonnummer"):
-        return _("Dit is geen geldig telefoonnummer. Bijvoorbeeld: 09 266 00 02 of +32 470 12 34 56")
-    if message == "Vul een datum en uur in.":
-        if path == "return_at":
-            return _("Kies de dag en het uur waarop je terugbrengt.")
-        return _("Kies de dag en het uur waarop je ophaalt.")
-    return localise_detail(message)
-
-
-def domain_message(path: str, detail: str) -> str:
-    if path == "contact.email" and detail.startswith("Geef een e-mailadres of een telefoonnummer"):
-        return _("Geef een e-mailadres of een telefoonnummer, zodat we je kunnen bereiken.")
-    if detail.startswith("Beantwoord deze voorwaarde") or detail.startswith("Bevestig deze voorwaarde"):
-        return _("Beantwoord deze vraag.")
-    if detail.startswith("Het ophaalmoment ligt in het verleden"):
-        return _("Deze datum is al voorbij. Kies een dag in de toekomst.")
-    if detail.startswith("Het terugbrengmoment moet na het ophaalmoment"):
-        return _("Het terugbrengen moet na het ophalen komen.")
-    return localise_detail(detail)
-
-
-def load_with_schema(data: dict[str, Any], errors: FormErrors) -> dict[str, Any] | None:
-    try:
-        loaded: dict[str, Any] = RequestInSchema().load(data)
-    except ma.ValidationError as error:
-        for path, message in flatten_messages(error.messages):
-            errors.add(form_field(path), schema_message(path, message))
-        return None
-    return loaded
-
-
-def add_domain_errors(errors: FormErrors, problems: Iterable[dict[str, str]]) -> None:
+def add_problems(
+    errors: FormErrors, problems: Iterable[FieldProblem], labels: Mapping[str, str] | None = None, staff: bool = False
+) -> None:
     for problem in problems:
-        path = problem.get("field", "")
-        errors.add(form_field(path), domain_message(path, problem.get("detail", "")))
+        errors.add(form_field(problem.field), say_problem(problem, labels, staff))
 
 
 DRIVER_CHOICES = DRIVER_CATEGORIES

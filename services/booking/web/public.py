@@ -1,42 +1,48 @@
-"""The public pages: catalogue and date search, an asset's page, the request form, confirmation, status."""
+"""The public pages: catalogue and date search, an asset's page, the request form, confirmation, status.
+
+Each view parses the form or the query string, makes one call (``application`` to change, ``queries`` to
+read) and renders; a refusal comes back as field problems, said beside their fields in the reader's language,
+with the input kept.
+"""
 
 from __future__ import annotations
 
-import time as timer
+import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
+from services.booking import application
 from services.booking.api.present import request_view
 from services.booking.api.schemas import ContactPatchSchema
-from services.booking.config import BookingPolicy
-from services.booking.domain import decisions, idempotency, links, queries
-from services.booking.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, LinkNotFound
+from services.booking.config import current_policy
+from services.booking.domain import idempotency
+from services.booking.domain.commands import ByLink, Cancel, Decision, Withdraw
+from services.booking.domain.errors import IdempotencyKeyReused, LinkNotFound
 from services.booking.domain.lifecycle import REQUESTER, Actor, can
-from services.booking.domain.requests import create_request
+from services.booking.domain.links import status_path
+from services.booking.domain.vocabulary import Action
 from services.booking.limits import LINK_MISS_SCOPE, LINK_SCOPE, configured, unknown_link
-from services.booking.models import AuditEntry, BookingRequest, InvLocation
+from services.booking.queries import availability
+from services.booking.queries import catalogue as reads
+from services.booking.queries import requests as request_reads
 from services.booking.web import catalogue, forms
-from services.booking.web.i18n import COOKIE, LANGUAGES, localise_detail
+from services.booking.web.i18n import COOKIE, LANGUAGES
 from services.booking.web.limits import limiter
+from services.booking.web.messages import say, say_error
 from services.booking.web.texts import ACTIONS, ACTORS, BADGES, CATEGORIES, STATUSES, WEEKDAYS
 from shared import clock
-from shared.db import get_database, get_session
-from shared.errors import DomainError, InvalidInput
+from shared.db import get_session
+from shared.errors import DomainError, InvalidInput, schema_code, schema_problems
 from shared.timeparse import parse_instant
 
 blp = Blueprint("public", __name__)
-
-
-def _policy() -> BookingPolicy:
-    policy: BookingPolicy = current_app.extensions["booking_policy"]
-    return policy
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -68,61 +74,69 @@ def switch_language(code: str) -> Response:
     return response
 
 
-@blp.get("/")
-def home() -> str:
-    db = get_session()
-    search = _date_search(db)
-    return render_template("catalogue.html", entries=catalogue.catalogue(db), search=search)
+# --- catalogue and date search -------------------------------------------------------------------------------
+
+DEFAULT_PICKUP, DEFAULT_RETURN = "10:00", "17:00"
 
 
-def _date_search(db: Any) -> dict[str, Any]:
-    """'Wanneer heb je het nodig?': what is free for these dates, and where to fetch it."""
-    args = request.args
+def _search_dates(args: Any) -> dict[str, Any]:
+    """'Wanneer heb je het nodig?': the dates asked for, or why they cannot be read."""
     values = {k: args.get(k, "") for k in ("van_datum", "van_uur", "tot_datum", "tot_uur")}
-    result: dict[str, Any] = {"values": values, "errors": {}, "results": None}
+    search: dict[str, Any] = {"values": values, "errors": {}, "results": None, "instants": None}
     if not values["van_datum"] and not values["tot_datum"]:
-        return result
+        return search
     instants = {}
-    for prefix in ("van", "tot"):
-        moment = values[f"{prefix}_uur"] or ("10:00" if prefix == "van" else "17:00")
+    for prefix, default in (("van", DEFAULT_PICKUP), ("tot", DEFAULT_RETURN)):
+        moment = values[f"{prefix}_uur"] or default
         try:
             instants[prefix] = parse_instant(f"{values[prefix + '_datum']}T{moment}")
         except ValueError as error:
-            result["errors"][f"{prefix}_datum"] = _("Kies een datum.") if not values[prefix + "_datum"] else str(error)
-    if result["errors"]:
-        return result
-    try:
-        found = queries.what_can_i_borrow(db, instants["van"], instants["tot"], None, 1)
-    except InvalidInput:
-        result["errors"]["tot_datum"] = _("Het terugbrengen moet na het ophalen komen.")
-        return result
-    result["results"] = found
-    return result
+            search["errors"][f"{prefix}_datum"] = say(*schema_code(str(error)))
+    if not search["errors"]:
+        search["instants"] = (instants["van"], instants["tot"])
+    return search
+
+
+@blp.get("/")
+def home() -> str:
+    db = get_session()
+    search = _search_dates(request.args)
+    if search["instants"]:
+        try:
+            pickup_at, return_at = search["instants"]
+            search["results"] = availability.what_can_i_borrow(db, pickup_at, return_at, None, 1, clock.now())
+        except InvalidInput as error:
+            search["errors"]["tot_datum"] = say_error(error)
+    return render_template("catalogue.html", entries=reads.catalogue(db), search=search)
 
 
 @blp.get("/lenen/<code>")
 def asset_page(code: str) -> str:
     db = get_session()
-    asset = catalogue.find_public_asset(db, code) or abort(404)
-    entry = catalogue.entry(db, asset)
-    today = clock.to_local(clock.now()).date()
+    asset = reads.find_asset(db, code) or abort(404)
+    entry = reads.entry(db, asset)
+    now = clock.now()
+    today = clock.to_local(now).date()
     month = catalogue.parse_month(request.args.get("maand"), today)
     return render_template(
         "asset.html",
         entry=entry,
         opening=catalogue.opening_lines(entry.location),
         month=month,
-        weeks=catalogue.month_grid(db, asset, entry.location, month, today),
+        weeks=availability.month_grid(db, asset, entry.location, month, today, now),
         previous=catalogue.shift_month(month, -1) if month > today.replace(day=1) else None,
         following=catalogue.shift_month(month, 1),
     )
 
 
-def _render_form(
+# --- the request form ------------------------------------------------------------------------------------------
+
+
+def render_form(
     asset: Any, form: dict[str, str], errors: forms.FormErrors, status: int = 200, staff_mode: bool = False
 ) -> tuple[str, int]:
     db = get_session()
-    entry = catalogue.entry(db, asset)
+    entry = reads.entry(db, asset)
     form.setdefault("idempotency_key", str(uuid.uuid4()))
     return (
         render_template(
@@ -133,143 +147,161 @@ def _render_form(
             form=form,
             errors=errors,
             drivers=forms.DRIVER_CHOICES,
-            earliest=None if staff_mode else _earliest_pickup(asset),
+            earliest=None if staff_mode else clock.now() + timedelta(hours=asset.lead_time_hours),
             staff_mode=staff_mode,
             layout="staff/base.html" if staff_mode else "base.html",
-            action=f"/staff/balie/{asset.code}" if staff_mode else f"/lenen/{asset.code}/aanvraag",
+            action=url_for("staff.walk_in_submit", code=asset.code)
+            if staff_mode
+            else url_for("public.submit_request", code=asset.code),
         ),
         status,
     )
 
 
-def _earliest_pickup(asset: Any) -> datetime:
-    return clock.now() + timedelta(hours=asset.lead_time_hours)
+def _prefilled(args: Any) -> dict[str, str]:
+    """The form's first values: the language, and the dates chosen in the date search (they travel along)."""
+    form = {"language": "en" if request.cookies.get(COOKIE) == "en" else "nl", "quantity": "1"}
+    for field, key in (
+        ("pickup_date", "van_datum"),
+        ("pickup_time", "van_uur"),
+        ("return_date", "tot_datum"),
+        ("return_time", "tot_uur"),
+    ):
+        value = args.get(key, "").strip()[:10]
+        if value:
+            form[field] = value
+    return form
 
 
 @blp.get("/lenen/<code>/aanvraag")
 def request_form(code: str) -> tuple[str, int]:
-    asset = catalogue.find_public_asset(get_session(), code) or abort(404)
-    defaults = {"language": "en" if request.cookies.get(COOKIE) == "en" else "nl", "quantity": "1"}
-    return _render_form(asset, defaults, forms.FormErrors())
+    asset = reads.find_asset(get_session(), code) or abort(404)
+    return render_form(asset, _prefilled(request.args), forms.FormErrors())
 
 
 @blp.post("/lenen/<code>/aanvraag")
 @limiter.limit(configured("PUBLIC_FORM_LIMIT"), methods=["POST"])
 def submit_request(code: str) -> Response | tuple[str, int]:
-    asset = catalogue.find_public_asset(get_session(), code) or abort(404)
+    asset = reads.find_asset(get_session(), code) or abort(404)
     return handle_submission(asset, REQUESTER)
 
 
+def _form_scope(actor: Actor) -> str:
+    """Whose Idempotency-Key the form's is: the staff member's, or this browser session's (a random nonce)."""
+    if actor.principal is not None:
+        return f"staff:{actor.principal.staff_id}"
+    if "form_nonce" not in session:
+        session["form_nonce"] = secrets.token_urlsafe(16)
+    return f"form:{session['form_nonce']}"
+
+
 def handle_submission(asset: Any, actor: Actor) -> Response | tuple[str, int]:
-    """Check the form with the API's schema and the domain, then create the request once per idempotency key."""
+    """Parse the form into the API's command and submit it once per idempotency key; refusals beside the fields."""
     db = get_session()
-    staff_mode = actor.kind == "staff"
+    staff_mode = actor.is_staff
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    questions = forms.questions_for(db, asset)
+    labels = forms.labels_of(questions)
     errors = forms.FormErrors()
     if form.get("consent") != "yes":
-        if staff_mode:
-            errors.add("consent", _("Leg de privacyverklaring uit en vink dat hier aan."))
-        else:
-            errors.add("consent", _("Lees de privacyverklaring en vink aan dat je akkoord gaat."))
-    data = forms.build_request_data(asset, forms.questions_for(db, asset), form, staff_mode)
-    loaded = forms.load_with_schema(data, errors)
-    if loaded is not None and errors:
-        _dry_run(db, loaded, actor, errors)  # consent missing: still tell every other problem now
-    if errors or loaded is None:
-        return _render_form(asset, form, errors, 422, staff_mode)
+        errors.add(
+            "consent",
+            _("Leg de privacyverklaring uit en vink dat hier aan.")
+            if staff_mode
+            else _("Lees de privacyverklaring en vink aan dat je akkoord gaat."),
+        )
+    command = forms.parse_request(asset, questions, form, errors, staff_mode)
+    if command is None or errors:
+        if command is not None:  # consent missing: still tell every other problem now
+            _add_refusal(errors, lambda: application.check_request(db, command, actor), labels, staff_mode)
+        return render_form(asset, form, errors, 422, staff_mode)
+    key = idempotency.Key(
+        _form_scope(actor), form.get("idempotency_key") or str(uuid.uuid4()), idempotency.digest_of(command)
+    )
     try:
-        key = idempotency.check_key(form.get("idempotency_key") or str(uuid.uuid4()))
-        replay = _claim(db, key, idempotency.body_hash(data))
+        outcome = application.submit_request(db, command, actor, current_policy(), key)
     except IdempotencyKeyReused:
         form["idempotency_key"] = str(uuid.uuid4())
-        errors.add(None, _("Deze aanvraag was al verstuurd. Kijk je gegevens na en verstuur opnieuw."))
-        return _render_form(asset, form, errors, 422, staff_mode)
-    if replay is not None:
-        return _confirm(_replayed_token(db, replay))
-    try:
-        created = create_request(db, loaded, actor, _policy().status_link_days)
-        idempotency.complete(db, key, 201, {"reference": created.request.reference}, created.request.id)
-        db.commit()
+        errors.add(None, say_error(IdempotencyKeyReused(), staff=staff_mode))
+        return render_form(asset, form, errors, 422, staff_mode)
     except InvalidInput as error:
-        _release(key)
-        forms.add_domain_errors(errors, [{"field": p.field, "detail": p.detail or ""} for p in error.problems])
-        return _render_form(asset, form, errors, 422, staff_mode)
-    except BaseException:
-        _release(key)
-        raise
-    return _confirm(created.token)
-
-
-def _dry_run(db: Any, loaded: dict[str, Any], actor: Actor, errors: forms.FormErrors) -> None:
-    """Let the domain judge the request inside a savepoint that is always rolled back (nothing is kept)."""
-    savepoint = db.begin_nested()
-    try:
-        create_request(db, loaded, actor, _policy().status_link_days)
-    except InvalidInput as error:
-        forms.add_domain_errors(errors, [{"field": p.field, "detail": p.detail or ""} for p in error.problems])
-    finally:
-        savepoint.rollback()
-        db.rollback()
-
-
-def _claim(db: Any, key: str, digest: str) -> idempotency.Replay | None:
-    """A second click while the first is still being handled waits for the first's answer."""
-    for _attempt in range(20):
-        try:
-            return idempotency.claim(db, key, digest)
-        except IdempotencyInProgress:
-            timer.sleep(0.25)
-    raise IdempotencyInProgress("The first submission with this key is still being handled; try again shortly.")
-
-
-def _replayed_token(db: Any, replay: idempotency.Replay) -> str:
-    booking = db.get(BookingRequest, replay.request_id) if replay.request_id else None
-    if booking is None:
+        forms.add_problems(errors, error.problems, labels, staff_mode)
+        return render_form(asset, form, errors, 422, staff_mode)
+    if outcome.token is None:  # a replay of a request whose personal data has gone
         abort(404)
-    token = links.issue_link(db, booking, _policy().status_link_days)
-    db.commit()
-    return token
+    return confirm(outcome.token)
 
 
-def _release(key: str) -> None:
-    with get_database().session_factory() as cleanup:
-        idempotency.release_key(cleanup, key)
+def _add_refusal(errors: forms.FormErrors, check: Any, labels: dict[str, str], staff: bool) -> None:
+    try:
+        check()
+    except InvalidInput as error:
+        forms.add_problems(errors, error.problems, labels, staff)
 
+
+# --- confirmation --------------------------------------------------------------------------------------------
 
 # The confirmation shows the private link for a short while only: on a shared computer (a library, a community
-# centre's desk) the next person must not find the previous requester's link.
+# centre's desk) the next person must not find the previous requester's link. The link travels in its own cookie
+# that the browser drops after CONFIRMATION_SECONDS, signed with that age, so even a kept copy is refused then.
 CONFIRMATION_SECONDS = 15 * 60
+CONFIRMATION_COOKIE = "uitleen_bevestiging"
 
 
-def _confirm(token: str) -> Response:
-    session["confirm_token"] = token
-    session["confirm_at"] = clock.now().timestamp()
-    return redirect(url_for("public.confirmation"), code=303)
+def _confirmations() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="confirmation")
+
+
+def confirm(token: str) -> Response:
+    response = redirect(url_for("public.confirmation"), code=303)
+    response.set_cookie(
+        CONFIRMATION_COOKIE,
+        _confirmations().dumps({"token": token, "at": clock.now().timestamp()}),
+        max_age=CONFIRMATION_SECONDS,
+        path=url_for("public.confirmation"),
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SETTINGS"].secure_cookies,
+    )
+    return response
+
+
+def _confirmed_token() -> str | None:
+    try:
+        shown = _confirmations().loads(request.cookies.get(CONFIRMATION_COOKIE, ""))
+    except BadSignature:
+        return None
+    if not isinstance(shown, dict) or clock.now().timestamp() - float(shown.get("at", 0)) > CONFIRMATION_SECONDS:
+        return None
+    return str(shown.get("token"))
+
+
+def _absolute(path: str) -> str:
+    """A link to print or read out: the configured public address, never the Host header a client sent."""
+    base = getattr(current_app.config["SETTINGS"], "public_url", None) or request.host_url
+    return base.rstrip("/") + path
 
 
 @blp.get("/aanvraag/ontvangen")
-def confirmation() -> str:
-    token = session.get("confirm_token")
-    if not token or clock.now().timestamp() - float(session.get("confirm_at", 0)) > CONFIRMATION_SECONDS:
-        session.pop("confirm_token", None)
-        session.pop("confirm_at", None)
-        return redirect(url_for("public.home"))  # type: ignore[return-value]
+def confirmation() -> Response | str:
+    token = _confirmed_token()
+    if token is None:
+        return redirect(url_for("public.home"))
     db = get_session()
     try:
-        booking = links.request_for_token(db, token)
+        booking = request_reads.request_for_link(db, token)
     except LinkNotFound:
         abort(404)
-    link = request.host_url.rstrip("/") + links.status_path(token)
-    return render_template("confirmation.html", booking=booking, link=link, view=_view(db, booking))
+    return render_template(
+        "confirmation.html", booking=booking, link=_absolute(status_path(token)), view=_view(db, booking)
+    )
 
 
-def _view(db: Any, booking: BookingRequest) -> dict[str, Any]:
+def _view(db: Any, booking: Any) -> dict[str, Any]:
     return request_view(db, booking)
 
 
-def _history(db: Any, booking: BookingRequest) -> list[AuditEntry]:
-    query = sa.select(AuditEntry).where(AuditEntry.request_id == booking.id).order_by(AuditEntry.id)
-    return [e for e in db.scalars(query) if e.action != "verify_requirement"]
+# --- the requester's status page -----------------------------------------------------------------------------
 
 
 def _status_page(
@@ -277,20 +309,21 @@ def _status_page(
 ) -> tuple[str, int]:
     db = get_session()
     try:
-        booking = links.request_for_token(db, token)
+        booking = request_reads.request_for_link(db, token)
     except LinkNotFound:
         abort(404)
+    view = _view(db, booking)
     return (
         render_template(
             "status.html",
             booking=booking,
             token=token,
-            view=_view(db, booking),
-            location=db.get(InvLocation, booking.location_id),
-            history=_history(db, booking),
-            can_withdraw=can("withdraw", booking.status, REQUESTER),
-            can_cancel=can("cancel", booking.status, REQUESTER),
-            can_change=can("change_contact", booking.status, REQUESTER),
+            view=view,
+            location=view["location"],
+            history=request_reads.requester_history(db, booking.id),
+            can_withdraw=can(Action.WITHDRAW, booking.status, REQUESTER),
+            can_cancel=can(Action.CANCEL, booking.status, REQUESTER),
+            can_change=can(Action.CHANGE_CONTACT, booking.status, REQUESTER),
             message=message,
             errors=errors or {},
             form=request.form if request.method == "POST" else {},
@@ -317,72 +350,49 @@ def status(token: str) -> tuple[str, int]:
     return _status_page(token, message=request.args.get("ok") and _("Je wijziging is bewaard."))
 
 
+def _requester_decides(token: str, command: Decision, error_field: str) -> Response | tuple[str, int]:
+    """Run the requester's command through the link; a refusal is shown beside the form it came from."""
+    try:
+        application.decide(get_session(), ByLink(token), REQUESTER, command, current_policy())
+    except LinkNotFound:
+        abort(404)
+    except InvalidInput as error:
+        beside = forms.FormErrors()
+        forms.add_problems(beside, error.problems)
+        return _status_page(token, errors={error_field: say_error(error), **beside.first()}, status=422)
+    except DomainError as error:
+        return _status_page(token, errors={error_field: say_error(error)}, status=409)
+    return redirect(url_for("public.status", token=token, ok=1), code=303)
+
+
 @blp.post("/status/<token>/intrekken")
 @private_link
 def withdraw(token: str) -> Response | tuple[str, int]:
-    db = get_session()
-    try:
-        booking = links.request_for_token(db, token, for_update=True)
-        decisions.withdraw(db, booking, REQUESTER, request.form.get("reason", "").strip() or None)
-        db.commit()
-    except LinkNotFound:
-        abort(404)
-    except DomainError as error:
-        db.rollback()
-        return _status_page(token, errors={"withdraw": localise_detail(error.detail or error.code)}, status=409)
-    return redirect(url_for("public.status", token=token, ok=1), code=303)
+    return _requester_decides(token, Withdraw(request.form.get("reason", "").strip() or None), "withdraw")
 
 
 @blp.post("/status/<token>/annuleren")
 @private_link
 def cancel(token: str) -> Response | tuple[str, int]:
     """An approved loan the requester no longer needs: cancelled, and the asset free for someone else."""
-    reason = request.form.get("reason", "").strip()
-    if not reason:
-        return _status_page(token, errors={"cancel": _("Vul in waarom je annuleert.")}, status=422)
-    db = get_session()
-    try:
-        booking = links.request_for_token(db, token, for_update=True)
-        decisions.cancel(db, booking, REQUESTER, reason)
-        db.commit()
-    except LinkNotFound:
-        abort(404)
-    except DomainError as error:
-        db.rollback()
-        return _status_page(token, errors={"cancel": localise_detail(error.detail or error.code)}, status=409)
-    return redirect(url_for("public.status", token=token, ok=1), code=303)
+    return _requester_decides(token, Cancel(request.form.get("reason", "").strip() or None), "cancel")
 
 
 @blp.post("/status/<token>/contact")
 @private_link
 def change_contact(token: str) -> Response | tuple[str, int]:
-    db = get_session()
     data = {
         "name": request.form.get("contact_name", "").strip(),
         "email": request.form.get("email", "").strip() or None,
         "phone": request.form.get("phone", "").strip() or None,
     }
-    problems = forms.FormErrors()
     try:
-        loaded = ContactPatchSchema().load({k: v for k, v in data.items() if k != "name" or v})
+        command = ContactPatchSchema().load({k: v for k, v in data.items() if k != "name" or v})
     except ma.ValidationError as error:
-        for path, message in forms.flatten_messages(error.messages):
-            problems.add(forms.form_field(f"contact.{path}"), forms.schema_message(path, message))
-        return _status_page(token, errors={k: v[0] for k, v in problems.fields.items()}, status=422)
-    try:
-        booking = links.request_for_token(db, token, for_update=True)
-        decisions.change_contact(db, booking, REQUESTER, loaded)
-        db.commit()
-    except LinkNotFound:
-        abort(404)
-    except InvalidInput:
-        db.rollback()
-        message = _("Geef een e-mailadres of een telefoonnummer, zodat we je kunnen bereiken.")
-        return _status_page(token, errors={"email": message}, status=422)
-    except DomainError as error:
-        db.rollback()
-        return _status_page(token, errors={"email": localise_detail(error.detail or error.code)}, status=409)
-    return redirect(url_for("public.status", token=token, ok=1), code=303)
+        problems = forms.FormErrors()
+        forms.add_problems(problems, schema_problems(error.messages))
+        return _status_page(token, errors=problems.first(), status=422)
+    return _requester_decides(token, command, "email")
 
 
 # Where people send questions about their data (Stad Gent's data protection officer).
@@ -391,7 +401,7 @@ PRIVACY_EMAIL = "privacy@stad.gent"
 
 @blp.get("/privacy")
 def privacy() -> str:
-    policy = _policy()
+    policy = current_policy()
     return render_template(
         "privacy.html",
         link_days=policy.status_link_days,

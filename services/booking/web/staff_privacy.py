@@ -20,7 +20,8 @@ from services.booking.domain import privacy
 from services.booking.domain.lifecycle import staff_actor
 from services.booking.models import BookingRequest
 from services.booking.web.forms import FormErrors
-from services.booking.web.staff import _principal, blp
+from services.booking.web.staff import blp
+from services.booking.web.staff import principal as _principal
 from shared import clock
 from shared.db import get_session
 from shared.privacy import Subject, national_phone

@@ -9,14 +9,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services.inventory import contract
 from services.inventory.models import Asset, Location, MaintenanceWindow, OutboxEvent, Requirement
 from shared.events import Envelope, record_event
 
-PRODUCER = "inventory"
+PRODUCER = contract.PRODUCER
 
 
-def emit(session: Session, event_type: str, payload: dict[str, Any], version: int = 1) -> Envelope:
-    envelope = Envelope(type=f"{PRODUCER}.{event_type}", payload=payload, producer=PRODUCER, version=version)
+def emit(session: Session, event_type: str, data: dict[str, Any]) -> Envelope:
+    """Record ``inventory.<event_type>`` with its payload as the contract (services/inventory/contract.py) has it."""
+    full_type = f"{PRODUCER}.{event_type}"
+    version, payload = contract.payload_of(full_type, data)
+    envelope = Envelope(type=full_type, payload=payload, producer=PRODUCER, version=version)
     record_event(session, OutboxEvent, envelope)
     return envelope
 

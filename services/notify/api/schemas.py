@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.notify.models import STATUSES
-from shared.timeparse import EARLIEST, LATEST
+from shared.timeparse import EARLIEST, LATEST, OUT_OF_RANGE
 
 
 class DeliveryQuerySchema(Schema):
@@ -41,7 +41,7 @@ class DeliveryOutSchema(Schema):
 class CallListQuerySchema(Schema):
     location_id = fields.Integer(required=True)
     day = fields.Date(
-        validate=validate.Range(min=EARLIEST, max=LATEST, error="Kies een datum tussen 1970 en 2199."),
+        validate=validate.Range(min=EARLIEST, max=LATEST, error=OUT_OF_RANGE),
         metadata={"description": "Brussels date; today when left out"},
     )
 

@@ -1,7 +1,13 @@
 """Notify's own copies of bookings, locations and assets, kept from events; and the event handlers.
 
-Payloads are full snapshots, so each event simply replaces the copy. An event older than the copy (events of
-one booking may arrive out of order across relays and worker threads) does not roll it back.
+Payloads are full snapshots (loaded with the producers' contracts, services/booking/contract.py and
+services/inventory/contract.py), so each event simply replaces the copy. An event older than the copy (events
+of one booking may arrive out of order across relays and worker threads) does not roll it back: booking's
+events carry the request's own change counter (``version``, v2), inventory's their row version; only events of
+v1 (without it) fall back to their clock.
+
+The private link's token arrives in the envelope's ``secret``, never in the snapshot kept here: it goes onto the
+rows of the messages that carry the link, and each row forgets it once settled.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.booking import contract as booking_contract
+from services.booking.contract import RequestEvent
 from services.notify.config import NotifyConfig
 from services.notify.domain import notifications
 from services.notify.domain.privacy import apply_contact_anonymised
@@ -31,11 +39,22 @@ def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _older(booking: Booking, version: int | None, occurred_at: datetime) -> bool:
+    if version is not None and booking.version is not None:
+        return booking.version > version
+    return booking.last_event_at > occurred_at
+
+
 def upsert_booking(session: Session, envelope: Envelope) -> tuple[Booking, bool]:
-    """The booking copy after ``envelope``; the flag says whether the event was newer than the copy."""
-    payload = envelope.payload
+    """The booking copy after ``envelope``; the flag says whether the event was newer than the copy.
+
+    Raises marshmallow.ValidationError for a payload that breaks booking's contract.
+    """
+    booking_contract.load(envelope.type, envelope.payload)  # refuse what breaks the contract before keeping it
+    payload = {k: v for k, v in envelope.payload.items() if k != "status_url"}  # v1 carried the token here
+    version = payload.get("version")
     booking = session.get(Booking, int(payload["request_id"]), with_for_update=True)
-    if booking is not None and booking.last_event_at > envelope.occurred_at:
+    if booking is not None and _older(booking, version, envelope.occurred_at):
         return booking, False
     if booking is None:
         booking = Booking(request_id=int(payload["request_id"]))
@@ -50,6 +69,7 @@ def upsert_booking(session: Session, envelope: Envelope) -> tuple[Booking, bool]
     booking.return_at = _instant(payload["return_at"])
     booking.snapshot = payload
     booking.last_event_at = envelope.occurred_at
+    booking.version = version
     booking.items = [
         BookingItem(asset_id=int(item["asset_id"]), category=str(item.get("category") or "other"))
         for item in payload.get("items", [])
@@ -86,9 +106,18 @@ def _fill_location(location: Location, data: dict[str, Any], at: datetime) -> No
     location.last_event_at = at
 
 
+def link_token(envelope: Envelope) -> str | None:
+    """The private link's token for the event's mails: the envelope's secret (v2), or v1's payload field."""
+    if envelope.secret:
+        return envelope.secret
+    url = envelope.payload.get("status_url")
+    return str(url).rsplit("/", 1)[-1] if url else None
+
+
 def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConfig) -> None:
     """Update the copy, queue the event's immediate messages, recompute the reminders."""
     booking, newer = upsert_booking(session, envelope)
+    token = link_token(envelope)
     for kind, audience in IMMEDIATE.get(envelope.type, ()):
         row = notifications.ensure_notification(
             session,
@@ -97,6 +126,7 @@ def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConf
             due_at=envelope.occurred_at,
             request_id=booking.request_id,
             location_id=booking.location_id,
+            secret=token if audience == "requester" else None,
         )
         if not newer and kind not in OUT_OF_ORDER_HARMLESS and row.status == "scheduled":
             # "Approved" arriving after "cancelled" would mislead: logged, not sent.
@@ -104,7 +134,7 @@ def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConf
     if newer:
         categories = [item.category for item in booking.items]
         wanted = reminders_for(booking.status, booking.pickup_at, booking.return_at, categories, config)
-        notifications.recompute_reminders(session, booking, wanted)
+        notifications.recompute_reminders(session, booking, wanted, token)
         if not booking.contact_email:
             for due in wanted:
                 if due.audience == "requester":
@@ -131,32 +161,14 @@ def apply_asset_event(session: Session, envelope: Envelope) -> None:
     asset.last_event_at = envelope.occurred_at
 
 
-BOOKING_TYPES = (
-    "submitted",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "cancelled",
-    "picked_up",
-    "returned",
-    "overdue",
-    "expired",
-    "no_show",
-    "rescheduled",
-    "contact_changed",
-)
-
-
 def event_handlers(config: NotifyConfig) -> dict[str, Handler]:
     """Event type → handler(session, envelope), as ``shared.consumer.apply_event`` wants them."""
 
     def booking_handler(session: Session, envelope: Envelope) -> None:
         apply_booking_event(session, envelope, config)
 
-    handlers: dict[str, Callable[[Session, Envelope], None]] = {
-        f"booking.request.{verb}": booking_handler for verb in BOOKING_TYPES
-    }
-    handlers["booking.contact.anonymised"] = apply_contact_anonymised
+    handlers: dict[str, Callable[[Session, Envelope], None]] = {event.type: booking_handler for event in RequestEvent}
+    handlers[booking_contract.CONTACT_ANONYMISED] = apply_contact_anonymised
     handlers[TOKEN_REVOKED] = token_revoked_handler(RevokedToken)
     for verb in ("created", "updated"):
         handlers[f"inventory.location.{verb}"] = apply_location_event

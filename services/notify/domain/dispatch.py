@@ -124,9 +124,8 @@ def prepare(session: Session, row: ScheduledNotification, config: NotifyConfig, 
         language, recipient = "nl", location.get("email")
         if not recipient:
             return Skip("skipped", "the location has no email address")
-    subject, text, html = render.render(
-        row.kind, language, render.booking_context(booking.snapshot, location, language, config.public_url)
-    )
+    context = render.booking_context(booking.snapshot, location, language, config.public_url, row.secret)
+    subject, text, html = render.render(row.kind, language, context)
     ics = calendar([loan_event(booking.snapshot, location, language, now)], subject) if row.kind == "approved" else None
     row.recipient, row.language = recipient, language
     return Message(recipient, subject, text, html, notification_message_id(row.id), ics)

@@ -31,8 +31,12 @@ def ensure_notification(
     due_at: datetime,
     request_id: int | None,
     location_id: int | None,
+    secret: str | None = None,
 ) -> ScheduledNotification:
-    """The row for this delivery key, created as scheduled if new; revived if it was skipped as stale."""
+    """The row for this delivery key, created as scheduled if new; revived if it was skipped as stale.
+
+    ``secret`` (a private link's token) is kept on a row that is still to be sent and has none yet.
+    """
     key = delivery_key(request_id, kind, due_at, location_id)
     row = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.delivery_key == key)).first()
     if row is None:
@@ -46,6 +50,7 @@ def ensure_notification(
             location_id=location_id,
             status="scheduled",
             attempts=0,
+            secret=secret,
         )
         try:
             # A shared row (the staff digest of a location and day) may be created by two events at once.
@@ -58,10 +63,12 @@ def ensure_notification(
             ).one()
     if row.status == "skipped" and row.reason and row.reason.startswith("stale:"):
         row.status, row.reason = "scheduled", None
+    if secret is not None and row.secret is None and row.status == "scheduled":
+        row.secret = secret
     return row
 
 
-def recompute_reminders(session: Session, booking: Booking, wanted: list[Due]) -> None:
+def recompute_reminders(session: Session, booking: Booking, wanted: list[Due], secret: str | None = None) -> None:
     """Make the booking's scheduled reminders exactly ``wanted``: stale ones are skipped, missing ones added."""
     keys = {delivery_key(booking.request_id, d.kind, d.due_at) for d in wanted}
     pending = session.scalars(
@@ -75,6 +82,7 @@ def recompute_reminders(session: Session, booking: Booking, wanted: list[Due]) -
         if row.delivery_key not in keys:
             row.status = "skipped"
             row.reason = f"stale: booking now {booking.status}, pick-up/return moved or reminder no longer needed"
+            row.secret = None
     for due in wanted:
         ensure_notification(
             session,
@@ -83,6 +91,7 @@ def recompute_reminders(session: Session, booking: Booking, wanted: list[Due]) -
             due_at=due.due_at,
             request_id=booking.request_id,
             location_id=booking.location_id,
+            secret=secret if due.audience == "requester" else None,
         )
 
 
@@ -116,9 +125,15 @@ def claim_due(session: Session, now: datetime, lease_seconds: int, limit: int = 
     return list(rows)
 
 
+SETTLED = ("sent", "failed", "skipped", "call_list")
+
+
 def settle(row: ScheduledNotification, status: str, now: datetime, **fields: Any) -> None:
+    """Record the row's outcome; once settled it forgets its private link (the token was for this message only)."""
     row.status = status
     row.lease_until = None
+    if status in SETTLED:
+        row.secret = None
     if status == "sent":
         row.sent_at = now
     for name, value in fields.items():

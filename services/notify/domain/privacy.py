@@ -63,6 +63,8 @@ def apply_contact_anonymised(session: Session, envelope: Envelope) -> None:
         # A booking.request.* event published before the anonymisation but applied after it must not
         # bring the contact back: the copy now counts as newer than it.
         booking.last_event_at = max(booking.last_event_at, envelope.occurred_at)
+        if envelope.payload.get("version") is not None:
+            booking.version = max(booking.version or 0, int(envelope.payload["version"]))
     rows = list(session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.request_id == request_id)))
     message_ids = []
     for row in rows:
@@ -73,6 +75,7 @@ def apply_contact_anonymised(session: Session, envelope: Envelope) -> None:
         if row.message_id:
             message_ids.append(row.message_id)
         row.recipient = None
+        row.secret = None
         if row.status in PENDING:
             row.status, row.reason, row.lease_until = "skipped", "contact anonymised", None
     mail_filter = [CapturedMail.recipient.in_(addresses)] if addresses else []

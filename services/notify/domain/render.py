@@ -109,14 +109,15 @@ def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str,
 
 
 def booking_context(
-    booking: dict[str, Any], location: dict[str, Any], language: str, public_url: str
+    booking: dict[str, Any], location: dict[str, Any], language: str, public_url: str, link_token: str | None = None
 ) -> dict[str, Any]:
-    """The variables every booking template may use (documented in docs/notify.md)."""
+    """The variables every booking template may use (documented in docs/notify.md); ``status_url`` only when the
+    message row holds a private link's token."""
     lang = language if language in LANGUAGES else "nl"
     items = booking.get("items") or []
     pickup = datetime.fromisoformat(str(booking["pickup_at"]).replace("Z", "+00:00"))
     back = datetime.fromisoformat(str(booking["return_at"]).replace("Z", "+00:00"))
-    status_url = booking.get("status_url")
+    status_url = f"/status/{link_token}" if link_token else None
     return {
         "reference": booking.get("reference", ""),
         "contact_name": (booking.get("contact") or {}).get("name") or "",

@@ -1,0 +1,76 @@
+"""What the public may see of booking's copy of the inventory: the catalogue, one asset, its requirements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.booking.models import InvAsset, InvLocation, InvRequirement
+from services.inventory.contract import AssetStatus, Category, RequirementKind
+
+
+@dataclass(frozen=True)
+class Entry:
+    asset: InvAsset
+    location: InvLocation | None
+    requirements: list[InvRequirement]
+
+
+def public_assets_query() -> sa.Select[Any]:
+    return sa.select(InvAsset).where(InvAsset.status == AssetStatus.ACTIVE, InvAsset.public.is_(True))
+
+
+def bookable_assets(session: Session, is_staff: bool) -> list[InvAsset]:
+    """What may be asked for: the public's active assets, or every active one for staff at the desk."""
+    query = sa.select(InvAsset).where(InvAsset.status == AssetStatus.ACTIVE)
+    if not is_staff:
+        query = query.where(InvAsset.public.is_(True))
+    return list(session.scalars(query.order_by(InvAsset.name_nl)))
+
+
+def find_asset(session: Session, code: str, is_staff: bool = False) -> InvAsset | None:
+    """An active asset by code: public ones for everybody, staff-only ones for staff too."""
+    query = sa.select(InvAsset).where(InvAsset.code == code, InvAsset.status == AssetStatus.ACTIVE)
+    if not is_staff:
+        query = query.where(InvAsset.public.is_(True))
+    asset: InvAsset | None = session.scalar(query)
+    return asset
+
+
+def requirements_by_code(session: Session, codes: Iterable[str]) -> dict[str, InvRequirement]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(wanted)))}
+
+
+def ordered_requirements(known: dict[str, InvRequirement], codes: Iterable[str]) -> list[InvRequirement]:
+    # What the borrower must bring (a tow hitch, a van) before the details (a plate number).
+    return sorted((known[c] for c in codes if c in known), key=lambda r: (r.kind != RequirementKind.CONFIRM, r.code))
+
+
+def requirements_for(session: Session, codes: list[str]) -> list[InvRequirement]:
+    return ordered_requirements(requirements_by_code(session, codes), codes)
+
+
+def entry(session: Session, asset: InvAsset) -> Entry:
+    return Entry(asset, session.get(InvLocation, asset.location_id), requirements_for(session, asset.requirement_codes))
+
+
+def catalogue(session: Session) -> list[Entry]:
+    """Every public asset with its location and requirements, the caravan first (three statements in all)."""
+    assets: list[InvAsset] = list(
+        session.scalars(public_assets_query().order_by(InvAsset.category != Category.CARAVAN, InvAsset.name_nl))
+    )
+    location_ids = sorted({a.location_id for a in assets})
+    locations = (
+        {loc.id: loc for loc in session.scalars(sa.select(InvLocation).where(InvLocation.id.in_(location_ids)))}
+        if location_ids
+        else {}
+    )
+    known = requirements_by_code(session, (code for a in assets for code in a.requirement_codes))
+    return [Entry(a, locations.get(a.location_id), ordered_requirements(known, a.requirement_codes)) for a in assets]

@@ -1,0 +1,334 @@
+"""Reading requests: lists and search, one request, what competes with it, an initiative's history and contacts.
+
+Personal data never leaves the reader's centres: every query that returns requesters takes the reader's
+``Centres`` (``centres_of(principal)``; None only for an administrator) and filters with
+``BookingRequest.within``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from services.booking.domain.conflicts import blocked_range, overlapping_maintenance
+from services.booking.domain.decisions import get_request, unmet_requirements
+from services.booking.domain.errors import NotYourCentre
+from services.booking.domain.links import request_id_for_token
+from services.booking.domain.vocabulary import OUT, Status
+from services.booking.models import (
+    Allocation,
+    AuditEntry,
+    BookingRequest,
+    Centres,
+    Initiative,
+    InvAsset,
+    InvLocation,
+    InvMaintenanceWindow,
+    RequestItem,
+)
+from shared.auth import Principal
+
+
+def centres_of(principal: Principal | None) -> Centres:
+    """The centres whose requesters a reader may see: None (all) for an administrator, none for the public."""
+    if principal is None:
+        return frozenset()
+    return None if principal.is_admin else principal.location_ids
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    centres: Centres  # None: every centre (an administrator); otherwise only requests of these centres
+    status: str | None = None
+    asset_id: int | None = None
+    location_id: int | None = None
+    starts: datetime | None = None
+    ends: datetime | None = None
+    text: str | None = None
+
+
+def _with_items(query: sa.Select[Any]) -> sa.Select[Any]:
+    return query.options(
+        selectinload(BookingRequest.items).selectinload(RequestItem.requirements),
+        selectinload(BookingRequest.initiative),
+    )
+
+
+def filtered_requests_query(filters: RequestFilter) -> sa.Select[Any]:
+    query = _with_items(sa.select(BookingRequest)).where(BookingRequest.within(filters.centres))
+    if filters.status:
+        query = query.where(BookingRequest.status == filters.status)
+    if filters.location_id is not None:
+        query = query.where(BookingRequest.location_id == filters.location_id)
+    if filters.asset_id is not None:
+        query = query.where(BookingRequest.items.any(RequestItem.asset_id == filters.asset_id))
+    if filters.starts is not None:
+        query = query.where(BookingRequest.return_at > filters.starts)
+    if filters.ends is not None:
+        query = query.where(BookingRequest.pickup_at < filters.ends)
+    if filters.text:
+        pattern = "%" + filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.join(Initiative, Initiative.id == BookingRequest.initiative_id).where(
+            sa.or_(
+                BookingRequest.reference.ilike(pattern, escape="\\"),
+                BookingRequest.contact_name.ilike(pattern, escape="\\"),
+                BookingRequest.purpose.ilike(pattern, escape="\\"),
+                Initiative.name.ilike(pattern, escape="\\"),
+            )
+        )
+    return query.order_by(BookingRequest.pickup_at, BookingRequest.id)
+
+
+def pending(session: Session, centres: Centres) -> list[BookingRequest]:
+    """Requests waiting for a decision, oldest first (the staff dashboard)."""
+    query = filtered_requests_query(RequestFilter(centres=centres, status=Status.REQUESTED))
+    query = query.order_by(None).order_by(BookingRequest.created_at, BookingRequest.id)
+    return list(session.scalars(query).unique())
+
+
+def to_hand_over(session: Session, centres: Centres) -> list[BookingRequest]:
+    query = filtered_requests_query(RequestFilter(centres=centres, status=Status.APPROVED))
+    return list(session.scalars(query).unique())
+
+
+def out_on_loan(session: Session, centres: Centres) -> list[BookingRequest]:
+    """Loans away with their borrowers, the one due back first on top (overdue ones first of all)."""
+    query = _with_items(sa.select(BookingRequest)).where(
+        BookingRequest.within(centres), BookingRequest.status.in_([str(s) for s in OUT])
+    )
+    return list(session.scalars(query.order_by(BookingRequest.return_at, BookingRequest.id)).unique())
+
+
+def asset_names(session: Session, requests: list[BookingRequest]) -> dict[int, tuple[str, str]]:
+    """(name_nl, name_en) of every asset these requests ask for, in one statement."""
+    ids = sorted({item.asset_id for r in requests for item in r.items})
+    if not ids:
+        return {}
+    return {a.id: (a.name_nl, a.name_en) for a in session.scalars(sa.select(InvAsset).where(InvAsset.id.in_(ids)))}
+
+
+def _codes(requests: list[BookingRequest]) -> set[str]:
+    return {req.code for r in requests for item in r.items for req in item.requirements}
+
+
+@dataclass(frozen=True)
+class Card:
+    request: BookingRequest
+    competition: dict[str, Any]
+    location: InvLocation | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    cards: list[Card]
+    asset_names: dict[int, tuple[str, str]]
+    codes: set[str]
+
+
+def dashboard(session: Session, centres: Centres) -> Dashboard:
+    """What waits for a decision at the reader's centres, oldest first, each with what competes with it."""
+    waiting = pending(session, centres)
+    locations = {loc.id: loc for loc in session.scalars(sa.select(InvLocation))} if waiting else {}
+    cards = [Card(r, competition(session, r), locations.get(r.location_id)) for r in waiting]
+    return Dashboard(cards, asset_names(session, waiting), _codes(waiting))
+
+
+@dataclass(frozen=True)
+class LoansDesk:
+    to_hand_over: list[BookingRequest]
+    out: list[BookingRequest]
+    asset_names: dict[int, tuple[str, str]]
+    codes: set[str]
+
+
+def loans_desk(session: Session, centres: Centres) -> LoansDesk:
+    """What to hand over and what to take back at the reader's centres."""
+    ready, away = to_hand_over(session, centres), out_on_loan(session, centres)
+    return LoansDesk(ready, away, asset_names(session, ready + away), _codes(ready + away))
+
+
+def request_for_staff(session: Session, request_id: int, principal: Principal) -> BookingRequest:
+    """A request as its centre's staff (or an admin) may see it. Raises RequestNotFound, NotYourCentre."""
+    request = get_request(session, request_id)
+    if not principal.works_at(request.location_id):
+        raise NotYourCentre()
+    return request
+
+
+@dataclass(frozen=True)
+class StaffRequest:
+    """One request as its centre's staff see it, with what they need to decide."""
+
+    request: BookingRequest
+    competition: dict[str, Any]
+    initiative_history: list[dict[str, Any]]
+    initiative_contacts: list[dict[str, Any]]
+
+
+def request_in_context(session: Session, request_id: int, principal: Principal) -> StaffRequest:
+    """The request, what competes with it, and the initiative's history and contacts at the reader's centres.
+
+    Raises RequestNotFound, NotYourCentre.
+    """
+    request = request_for_staff(session, request_id, principal)
+    centres = centres_of(principal)
+    return StaffRequest(
+        request,
+        competition(session, request),
+        initiative_history(session, request.initiative_id, request.id, centres),
+        initiative_contacts(session, request.initiative_id, centres),
+    )
+
+
+def audit_for_staff(session: Session, request_id: int, principal: Principal) -> list[AuditEntry]:
+    """The whole audit trail, for the request's centre's staff. Raises RequestNotFound, NotYourCentre."""
+    request_for_staff(session, request_id, principal)
+    return audit_trail(session, request_id)
+
+
+def request_for_link(session: Session, token: str) -> BookingRequest:
+    """The request a private link leads to. Raises LinkNotFound (forged, expired and revoked alike)."""
+    return get_request(session, request_id_for_token(session, token))
+
+
+def requester_history(session: Session, request_id: int) -> list[AuditEntry]:
+    """What the requester sees of the audit trail (not staff's internal steps), oldest first."""
+    query = sa.select(AuditEntry).where(AuditEntry.request_id == request_id, AuditEntry.shown_to_requester())
+    return list(session.scalars(query.order_by(AuditEntry.id)))
+
+
+def audit_trail(session: Session, request_id: int) -> list[AuditEntry]:
+    return list(
+        session.scalars(sa.select(AuditEntry).where(AuditEntry.request_id == request_id).order_by(AuditEntry.id))
+    )
+
+
+def competition(session: Session, request: BookingRequest) -> dict[str, Any]:
+    """For a pending request: the bookings in its way, the other pending requests it competes with,
+    the maintenance planned then, and its unmet requirements."""
+    bookings: list[dict[str, Any]] = []
+    pending_ones: list[dict[str, Any]] = []
+    maintenance: list[dict[str, Any]] = []
+    for item in request.items:
+        asset = session.get(InvAsset, item.asset_id)
+        if asset is None:
+            continue
+        start, end = blocked_range(asset, request.pickup_at, request.return_at, False)
+        allocations = session.execute(
+            sa.select(Allocation, BookingRequest.reference)
+            .join(BookingRequest, BookingRequest.id == Allocation.request_id)
+            .where(Allocation.asset_id == asset.id, Allocation.request_id != request.id, Allocation.holding(start, end))
+        )
+        for allocation, reference in allocations:
+            bookings.append(
+                {
+                    "asset_id": asset.id,
+                    "request_id": allocation.request_id,
+                    "reference": reference,
+                    "quantity": allocation.quantity,
+                    "blocked_from": allocation.blocked_from.isoformat(),
+                    "blocked_until": allocation.blocked_until.isoformat(),
+                }
+            )
+        # another pending request competes when its loan, with the buffers, would touch this one's
+        others = session.scalars(
+            sa.select(BookingRequest)
+            .join(RequestItem, RequestItem.request_id == BookingRequest.id)
+            .where(
+                RequestItem.asset_id == asset.id,
+                BookingRequest.status == Status.REQUESTED,
+                BookingRequest.id != request.id,
+                BookingRequest.pickup_at < end + timedelta(hours=asset.turnaround_before_hours),
+                start - timedelta(hours=asset.turnaround_after_hours) < BookingRequest.return_at,
+            )
+        ).unique()
+        for other in others:
+            pending_ones.append(
+                {
+                    "asset_id": asset.id,
+                    "request_id": other.id,
+                    "reference": other.reference,
+                    "pickup_at": other.pickup_at.isoformat(),
+                    "return_at": other.return_at.isoformat(),
+                }
+            )
+        for window in overlapping_maintenance(session, asset.id, start, end):
+            maintenance.append(_window(window))
+    return {
+        "conflicting_bookings": bookings,
+        "competing_requests": pending_ones,
+        "maintenance": maintenance,
+        "unmet_requirements": unmet_requirements(request),
+        "maintenance_hits": maintenance_hits(session, request),
+    }
+
+
+def _window(window: InvMaintenanceWindow) -> dict[str, Any]:
+    return {
+        "asset_id": window.asset_id,
+        "starts_at": window.starts_at.isoformat(),
+        "ends_at": window.ends_at.isoformat(),
+        "reason": window.reason,
+    }
+
+
+def initiative_contacts(session: Session, initiative_id: int, centres: Centres) -> list[dict[str, Any]]:
+    """The initiative's contact persons as they appeared on its requests at the reader's centres (latest first)."""
+    query = (
+        sa.select(BookingRequest.contact_name, BookingRequest.contact_email, BookingRequest.contact_phone)
+        .where(
+            BookingRequest.initiative_id == initiative_id,
+            BookingRequest.anonymised_at.is_(None),
+            BookingRequest.within(centres),
+        )
+        .order_by(BookingRequest.created_at.desc(), BookingRequest.id.desc())
+    )
+    seen: dict[str, dict[str, Any]] = {}
+    for name, email, phone in session.execute(query):
+        seen.setdefault(name.casefold(), {"name": name, "email": email, "phone": phone})
+    return list(seen.values())
+
+
+def initiative_history(
+    session: Session, initiative_id: int, except_request_id: int, centres: Centres
+) -> list[dict[str, Any]]:
+    """The initiative's other requests at the reader's centres, newest first (damage notes included)."""
+    query = (
+        sa.select(BookingRequest)
+        .where(
+            BookingRequest.initiative_id == initiative_id,
+            BookingRequest.id != except_request_id,
+            BookingRequest.within(centres),
+        )
+        .order_by(BookingRequest.pickup_at.desc())
+        .limit(20)
+    )
+    return [
+        {
+            "request_id": r.id,
+            "reference": r.reference,
+            "status": r.status,
+            "pickup_at": r.pickup_at.isoformat(),
+            "damage": r.damage,
+        }
+        for r in session.scalars(query)
+    ]
+
+
+def maintenance_hits(session: Session, request: BookingRequest) -> list[dict[str, Any]]:
+    """Maintenance windows overlapping the request's active allocations: they arrived after the approval
+    (an approval never overlaps a known window), and staff must sort them out with the borrower."""
+    query = (
+        sa.select(InvMaintenanceWindow)
+        .join(Allocation, Allocation.asset_id == InvMaintenanceWindow.asset_id)
+        .where(
+            Allocation.request_id == request.id,
+            Allocation.active.is_(True),
+            InvMaintenanceWindow.in_force(Allocation.blocked_from, Allocation.blocked_until),
+        )
+    )
+    return [_window(w) for w in session.scalars(query)]

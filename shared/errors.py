@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import date, datetime
 from typing import Any
 
 import marshmallow as ma

@@ -23,7 +23,7 @@ from shared.config import SERVICES, Settings, load_settings
 from shared.db import Database
 from shared.migrations import upgrade
 
-pytest_plugins = ["tests.booking_fixtures"]
+pytest_plugins = ["tests.booking_fixtures", "tests.support.embedded"]
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

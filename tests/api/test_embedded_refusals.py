@@ -20,7 +20,7 @@ from werkzeug.test import Client, TestResponse
 from services.booking.models import BookingRequest, IdempotencyKey
 from shared.auth import SESSION_COOKIE, Principal, sign_api_token, sign_session
 from tests.booking_fixtures import SECRET
-from tests.support.embedded import Embedded, embedded  # noqa: F401 (fixture)
+from tests.support.embedded import Embedded
 
 FORM = "/lenen/caravan-doorgeefbazaar/aanvraag"
 DESK = "/staff/balie/caravan-doorgeefbazaar"

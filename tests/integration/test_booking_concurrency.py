@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from services.booking.domain.lifecycle import REQUESTER
 from services.booking.api.schemas import RequestInSchema
+from services.booking.domain.lifecycle import REQUESTER
 from services.booking.domain.requests import check_request, create_request
 from services.booking.models import Allocation
 from shared.auth import SESSION_COOKIE
@@ -59,8 +59,9 @@ def make_requests(booking_db, bodies: list[dict[str, Any]]) -> list[int]:
     """Requests made through the domain directly (checked like any submission), for the races to decide on."""
     with booking_db.transaction() as session:
         return [
-            create_request(session, check_request(session, RequestInSchema().load(body), REQUESTER), REQUESTER, 30)
-            .request.id
+            create_request(
+                session, check_request(session, RequestInSchema().load(body), REQUESTER), REQUESTER, 30
+            ).request.id
             for body in bodies
         ]
 

@@ -7,8 +7,6 @@ marshmallow's ValidationError, InvalidInput): never anything else, which would b
 
 from __future__ import annotations
 
-from shared import timeparse
-
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from itertools import pairwise
 
@@ -21,6 +19,7 @@ from services.booking.api.schemas import ItemInSchema
 from services.booking.web.forms import form_quantity
 from services.inventory.api.schemas import LocationInSchema
 from services.inventory.domain.locations import check_opening_hours
+from shared import timeparse
 from shared.errors import InvalidInput
 from shared.timeparse import EARLIEST, LATEST, parse_day, parse_instant, whole_number
 

@@ -65,8 +65,8 @@ worker-notify: $(STAMP) ## the notify Celery worker (queue "notify")
 	$(VENV)/bin/celery -A services.notify.worker worker -Q notify --without-gossip --without-mingle
 
 .PHONY: beat
-beat: $(STAMP) ## celery beat (exactly one): due reminders and sends
-	$(VENV)/bin/celery -A services.notify.worker beat --schedule var/celerybeat-schedule
+beat: $(STAMP) ## celery beat (exactly one): every service's periodic tasks (booking's scans, notify's dispatch)
+	$(VENV)/bin/celery -A services.beat beat --schedule var/celerybeat-schedule
 
 .PHONY: test-faults
 test-faults: $(STAMP) services ## the fault tests alone, with their measurements (kill -9, Redis and PostgreSQL restarts, SMTP down)

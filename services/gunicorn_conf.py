@@ -1,18 +1,19 @@
 """gunicorn settings shared by every service in production (``gunicorn -c services/gunicorn_conf.py``).
 
-Each value can be overridden by the environment; the defaults suit a 2-core machine.
+Each value comes from ``shared.config.ProcessSettings`` (GUNICORN_* variables); the defaults suit a 2-core machine.
 """
 
-import os
+from shared.config import process_settings
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+_process = process_settings()
+bind = _process.gunicorn_bind
+workers = _process.gunicorn_workers
+threads = _process.gunicorn_threads
 # On SIGTERM gunicorn stops accepting, lets in-flight requests finish for up to this long, then exits.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = _process.gunicorn_graceful_timeout
+timeout = _process.gunicorn_timeout
 keepalive = 5
 # Our own structured request log replaces gunicorn's access log.
 accesslog = None
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = _process.forwarded_allow_ips

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
-from shared.config import Settings
-
-# Longer than the longest task (an SMTP send with retries is well under a minute): a task still running past
-# it would be handed to a second worker by Redis.
-VISIBILITY_TIMEOUT_SECONDS = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600"))
+from shared.config import Settings, process_settings
+from shared.logging import configure_logging
 
 
 def redis_transport_options() -> dict[str, Any]:
@@ -21,15 +17,19 @@ def redis_transport_options() -> dict[str, Any]:
     (so every ~100 s), under a mutex that expires after 300 s. That is fine in production; tests with a short
     visibility timeout set BROKER_UNACKED_RESTORE_SECONDS=1 so a message lost with a worker returns quickly.
     """
-    options: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
-    restore = os.environ.get("BROKER_UNACKED_RESTORE_SECONDS")
-    if restore:
-        seconds = max(1, int(restore))
+    process = process_settings()
+    # Longer than the longest task (an SMTP send with retries is well under a minute): a task still running past
+    # it would be handed to a second worker by Redis.
+    options: dict[str, Any] = {"visibility_timeout": process.broker_visibility_timeout}
+    seconds = process.broker_unacked_restore_seconds
+    if seconds:
         options.update(unacked_restore_interval=seconds, unacked_restore_throttle=1, unacked_mutex_expire=30)
     return options
 
 
 def make_celery(name: str, settings: Settings, **overrides: Any) -> Celery:
+    """The Celery app of a worker, beat or publisher; its processes log as every other process does."""
+    _log_like_the_services(settings)
     app = Celery(name, broker=settings.broker_url)
     app.conf.update(
         task_serializer="json",
@@ -52,3 +52,14 @@ def make_celery(name: str, settings: Settings, **overrides: Any) -> Celery:
     )
     app.conf.update(overrides)
     return app
+
+
+def _log_like_the_services(settings: Settings) -> None:
+    """Workers and beat configure logging as the web processes do (structlog, JSON in production): with a
+    receiver on ``setup_logging`` Celery leaves the logging configuration to us."""
+
+    def setup(**_kwargs: Any) -> None:
+        configure_logging(settings.log_format, settings.log_level)
+
+    signals.setup_logging.disconnect(dispatch_uid="uitleen-logging")
+    signals.setup_logging.connect(setup, weak=False, dispatch_uid="uitleen-logging")

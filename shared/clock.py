@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from shared.config import process_settings
+
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 _override: Callable[[], datetime] | None = None
@@ -20,7 +22,7 @@ def now() -> datetime:
     """The current instant, timezone-aware UTC."""
     if _override is not None:
         return _override().astimezone(UTC)
-    clock_file = os.environ.get("UITLEEN_CLOCK_FILE")
+    clock_file = process_settings().clock_file
     if clock_file and os.path.exists(clock_file):
         with open(clock_file, encoding="utf-8") as handle:
             text = handle.read().strip()

@@ -155,3 +155,69 @@ def int_setting(settings: Settings, name: str, default: int, minimum: int = 0) -
 
 def str_setting(settings: Settings, name: str, default: str) -> str:
     return settings.extra.get(name, default)
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """How a process runs, whatever service it serves (gunicorn, Celery, the relay, the clock in tests).
+
+    Read once, from the same environment as ``Settings``, so nothing outside this module reads ``os.environ``.
+    """
+
+    port: int = 8000
+    gunicorn_bind: str = "0.0.0.0:8000"
+    gunicorn_workers: int = 2
+    gunicorn_threads: int = 4
+    gunicorn_graceful_timeout: int = 25
+    gunicorn_timeout: int = 30
+    forwarded_allow_ips: str = "127.0.0.1"
+    broker_visibility_timeout: int = 3600
+    broker_unacked_restore_seconds: int | None = None
+    relay_republish_seconds: float = 600.0
+    relay_heartbeat_file: str | None = None
+    clock_file: str | None = None  # tests only: a file holding an ISO instant the clock reads
+    prometheus_multiproc_dir: str | None = None
+
+
+def load_process_settings(environ: Mapping[str, str] | None = None) -> ProcessSettings:
+    """Raises ConfigError naming the variable when a value is malformed."""
+    env = os.environ if environ is None else environ
+
+    def optional(name: str) -> str | None:
+        return env.get(name) or None
+
+    restore = optional("BROKER_UNACKED_RESTORE_SECONDS")
+    try:
+        republish = float(env.get("RELAY_REPUBLISH_SECONDS", "600"))
+    except ValueError:
+        raise ConfigError(f"RELAY_REPUBLISH_SECONDS must be a number, got {env['RELAY_REPUBLISH_SECONDS']!r}") from None
+    return ProcessSettings(
+        port=_parse_int("PORT", env.get("PORT", "8000"), minimum=1),
+        gunicorn_bind=env.get("GUNICORN_BIND", "0.0.0.0:8000"),
+        gunicorn_workers=_parse_int("GUNICORN_WORKERS", env.get("GUNICORN_WORKERS", "2"), minimum=1),
+        gunicorn_threads=_parse_int("GUNICORN_THREADS", env.get("GUNICORN_THREADS", "4"), minimum=1),
+        gunicorn_graceful_timeout=_parse_int("GUNICORN_GRACEFUL_TIMEOUT", env.get("GUNICORN_GRACEFUL_TIMEOUT", "25")),
+        gunicorn_timeout=_parse_int("GUNICORN_TIMEOUT", env.get("GUNICORN_TIMEOUT", "30"), minimum=1),
+        forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        broker_visibility_timeout=_parse_int(
+            "BROKER_VISIBILITY_TIMEOUT", env.get("BROKER_VISIBILITY_TIMEOUT", "3600"), minimum=1
+        ),
+        broker_unacked_restore_seconds=_parse_int("BROKER_UNACKED_RESTORE_SECONDS", restore, minimum=1)
+        if restore
+        else None,
+        relay_republish_seconds=republish,
+        relay_heartbeat_file=optional("RELAY_HEARTBEAT_FILE"),
+        clock_file=optional("UITLEEN_CLOCK_FILE"),
+        prometheus_multiproc_dir=optional("PROMETHEUS_MULTIPROC_DIR"),
+    )
+
+
+_process_settings: ProcessSettings | None = None
+
+
+def process_settings() -> ProcessSettings:
+    """This process's ``ProcessSettings``, read on first use."""
+    global _process_settings
+    if _process_settings is None:
+        _process_settings = load_process_settings()
+    return _process_settings

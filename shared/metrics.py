@@ -7,7 +7,6 @@ counters of all workers are summed.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 
@@ -16,6 +15,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+
+from shared.config import process_settings
 
 REQUESTS = Counter("uitleen_http_requests_total", "HTTP requests answered", ["service", "method", "endpoint", "status"])
 LATENCY = Histogram(
@@ -47,7 +48,7 @@ class ScrapeTimeGauges(Collector):
 
 def init_metrics(app: Flask, service: str, gauges: dict[str, tuple[str, list[str], GaugeReader]] | None = None) -> None:
     registry = CollectorRegistry(auto_describe=True)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if process_settings().prometheus_multiproc_dir:
         MultiProcessCollector(registry)
     else:
         registry.register(REQUESTS)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import time
@@ -27,7 +26,7 @@ from celery import Celery
 
 from shared import clock
 from shared.celery_app import make_celery
-from shared.config import SERVICES, load_settings
+from shared.config import SERVICES, load_settings, process_settings
 from shared.confirmations import Confirmations
 from shared.db import Database, UTCDateTime
 from shared.logging import configure_logging
@@ -170,10 +169,11 @@ def run_forever(services: list[str], poll_seconds: float, stop: Callable[[], boo
     app = make_celery("relay", settings)
     confirmations = Confirmations(settings.broker_url)
     publish = celery_publisher(app, confirmations)
-    republish_after = float(os.environ.get("RELAY_REPUBLISH_SECONDS", "600"))
+    process = process_settings()
+    republish_after = process.relay_republish_seconds
     next_sweep = time.monotonic() + min(republish_after, 30)
     backoff = poll_seconds
-    heartbeat = os.environ.get("RELAY_HEARTBEAT_FILE")
+    heartbeat = process.relay_heartbeat_file
     while not stop():
         published = 0
         try:

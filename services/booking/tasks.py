@@ -14,7 +14,8 @@ from typing import Any
 from celery import shared_task
 
 from services.booking import models
-from shared.config import int_setting, load_settings
+from shared.bootstrap import boot
+from shared.config import Settings, int_setting
 from shared.confirmations import Confirmations
 from shared.consumer import consume
 from shared.db import Database
@@ -22,14 +23,13 @@ from shared.db import Database
 log = logging.getLogger("uitleen.booking.tasks")
 
 
-@cache
 def _database() -> Database:
-    return Database(load_settings("booking").database_url)
+    return boot("booking").database
 
 
 @cache
 def _confirmations() -> Confirmations:
-    return Confirmations(load_settings("booking").broker_url)
+    return Confirmations(boot("booking").settings.broker_url)
 
 
 @shared_task(name="booking.handle_event", bind=True)
@@ -42,7 +42,7 @@ def handle_event(self: Any, envelope: dict[str, Any]) -> str:
         # Only before the booking handlers are merged: the event is acknowledged without effect.
         log.warning("booking.handle_event: no services.booking.handlers yet; event %s dropped", envelope.get("id"))
         return "no_handlers"
-    settings = load_settings("booking")
+    settings = boot("booking").settings
     return consume(
         self,
         envelope,
@@ -88,7 +88,7 @@ def expire_stale_requests() -> list[int]:
     from services.booking.config import load_policy
     from services.booking.domain import scans
 
-    policy = load_policy(load_settings("booking"))
+    policy = load_policy(boot("booking").settings)
     return _run_scan(
         "booking.expire_stale_requests",
         lambda session, now: scans.expire_stale_requests(session, now, policy.expire_after_hours),
@@ -101,7 +101,7 @@ def release_no_shows() -> list[int]:
     from services.booking.config import load_policy
     from services.booking.domain import scans
 
-    policy = load_policy(load_settings("booking"))
+    policy = load_policy(boot("booking").settings)
     return _run_scan(
         "booking.release_no_shows",
         lambda session, now: scans.release_no_shows(session, now, policy.no_show_grace_hours),
@@ -130,7 +130,7 @@ def apply_retention() -> list[int]:
     from services.booking.config import load_policy
     from services.booking.domain import privacy
 
-    policy = load_policy(load_settings("booking"))
+    policy = load_policy(boot("booking").settings)
     return _run_scan(
         "booking.apply_retention",
         lambda session, now: privacy.apply_retention(session, now, policy.retention_days, policy.retention_batch),
@@ -145,7 +145,7 @@ def purge_idempotency_keys() -> int:
     from services.booking.config import load_policy
     from services.booking.domain import idempotency
 
-    policy = load_policy(load_settings("booking"))
+    policy = load_policy(boot("booking").settings)
     with _database().transaction() as session:
         purged = idempotency.purge_old_keys(session, policy.idempotency_hours)
     if purged:
@@ -153,8 +153,11 @@ def purge_idempotency_keys() -> int:
     return purged
 
 
-def beat_schedule(scan_seconds: float = 60.0, retention_seconds: float = 3600.0) -> dict[str, Any]:
-    """Booking's periodic scans; each tick that waited past its period is dropped, not piled up."""
+def beat_schedule(settings: Settings) -> dict[str, Any]:
+    """Booking's periodic scans (BOOKING_SCAN_SECONDS, BOOKING_RETENTION_SCAN_SECONDS); each tick that waited past
+    its period is dropped, not piled up."""
+    scan_seconds = float(int_setting(settings, "BOOKING_SCAN_SECONDS", 60, minimum=1))
+    retention_seconds = float(int_setting(settings, "BOOKING_RETENTION_SCAN_SECONDS", 3600, minimum=1))
     options = {"queue": "booking", "expires": scan_seconds}
     return {
         "booking-purge-idempotency-keys": {

@@ -14,7 +14,8 @@ from services.notify.domain.copies import event_handlers
 from services.notify.domain.dispatch import dispatch_due as run_dispatch
 from services.notify.domain.mail import MailSender, make_sender
 from services.notify.models import DeadLetter, ProcessedEvent
-from shared.config import Settings, int_setting, load_settings
+from shared.bootstrap import boot
+from shared.config import Settings, int_setting
 from shared.confirmations import Confirmations
 from shared.consumer import Handler, consume
 from shared.db import Database
@@ -35,9 +36,9 @@ class Runtime:
 @cache
 def runtime() -> Runtime:
     """Built once per worker process, on first use (never at import: the beat process does not need it)."""
-    settings = load_settings("notify")
+    booted = boot("notify")
+    settings, database = booted.settings, booted.database
     config = load_notify_config(settings)
-    database = Database(settings.database_url)
     sender = make_sender(config, database.session_factory)
     return Runtime(settings, config, database, sender, event_handlers(config), Confirmations(settings.broker_url))
 
@@ -76,7 +77,9 @@ def dispatch_due() -> dict[str, int]:
     return result.counts
 
 
-def beat_schedule(config: NotifyConfig) -> dict[str, Any]:
+def beat_schedule(settings: Settings) -> dict[str, Any]:
+    """Notify's periodic work: the dispatch of what is due (NOTIFY_DISPATCH_SECONDS)."""
+    config = load_notify_config(settings)
     return {
         "notify-dispatch-due": {
             "task": "notify.dispatch_due",

@@ -390,8 +390,10 @@ def test_notify_export_is_admin_only_and_audited(notify_client, notify_db):  # n
 
 def test_the_retention_task_is_scheduled_on_the_booking_queue_and_runs_in_batches(world, booking_db, monkeypatch):
     from services.booking import tasks
+    from shared.config import load_settings
 
-    schedule = tasks.beat_schedule(60.0, 1800.0)["booking-apply-retention"]
+    settings = load_settings("booking", {"BOOKING_RETENTION_SCAN_SECONDS": "1800"})
+    schedule = tasks.beat_schedule(settings)["booking-apply-retention"]
     assert schedule["task"] == "booking.apply_retention" and schedule["schedule"] == 1800.0
     assert schedule["options"]["queue"] == "booking"
 

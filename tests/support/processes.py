@@ -118,7 +118,7 @@ class Processes:
         web = f"--bind 127.0.0.1:{self.web_port} --workers 1 --threads 4 services.notify.wsgi:app"
         worker = "-A services.notify.worker worker -Q notify --pool threads --concurrency 4"
         worker += " --without-gossip --without-mingle --loglevel INFO"
-        beat = f"-A services.notify.worker beat --loglevel INFO --schedule {self.workdir / 'celerybeat-schedule'}"
+        beat = f"-A services.beat beat --loglevel INFO --schedule {self.workdir / 'celerybeat-schedule'}"
         return {
             "web": [str(BIN / "gunicorn"), *web.split()],
             "worker": [str(BIN / "celery"), *worker.split()],

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from services.booking.models import STATUSES
-from shared.fields import Instant
+from shared.fields import EmailAddress, Instant, SingleLine
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,39}$", error="Not a requirement code.")
 _PHONE = re.compile(r"^\+?[0-9 ./()-]{8,25}$")
@@ -25,9 +25,9 @@ def _check_phone(value: str) -> None:
 
 
 class ContactSchema(StrictSchema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = ma.fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    phone = ma.fields.String(allow_none=True, load_default=None, validate=_check_phone)
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    email = EmailAddress(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    phone = SingleLine(allow_none=True, load_default=None, validate=_check_phone)
     language = ma.fields.String(load_default="nl", validate=validate.OneOf(("nl", "en")))
 
 
@@ -82,7 +82,7 @@ class ProxySchema(StrictSchema):
 
 
 class RequestInSchema(StrictSchema):
-    initiative = ma.fields.String(
+    initiative = SingleLine(
         required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Organisation name"}
     )
     contact = ma.fields.Nested(ContactSchema, required=True)

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from services.inventory.models import CATEGORIES, REQUIREMENT_KINDS
-from shared.fields import ID, Instant, StrictInteger, Text
+from shared.fields import ID, EmailAddress, Instant, SingleLine, StrictInteger, Text
 
 CODE = validate.Regexp(
     r"^[a-z0-9][a-z0-9_-]{1,39}$",
@@ -32,12 +32,12 @@ class OpeningHoursSchema(StrictSchema):
 
 class LocationInSchema(StrictSchema):
     code = Text(required=True, validate=CODE)
-    name = Text(required=True, validate=validate.Length(min=1, max=200))
-    street = Text(required=True, validate=validate.Length(min=1, max=200))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    street = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     postal_code = Text(required=True, validate=validate.Regexp(r"^\d{4}$", error="A Belgian postal code has 4 digits."))
-    city = Text(load_default="Gent", validate=validate.Length(min=1, max=100))
-    phone = Text(allow_none=True, validate=validate.Length(max=40))
-    email = ma.fields.Email(allow_none=True)
+    city = SingleLine(load_default="Gent", validate=validate.Length(min=1, max=100))
+    phone = SingleLine(allow_none=True, validate=validate.Length(max=40))
+    email = EmailAddress(allow_none=True, validate=validate.Length(max=200))
     opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema), load_default=list)
 
 
@@ -68,8 +68,8 @@ class RequirementInSchema(StrictSchema):
         validate=validate.OneOf(REQUIREMENT_KINDS),
         metadata={"description": "What the borrower provides: confirm (a yes), license_plate, driver_category, text"},
     )
-    label_nl = Text(required=True, validate=validate.Length(min=1, max=200))
-    label_en = Text(required=True, validate=validate.Length(min=1, max=200))
+    label_nl = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    label_en = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     explanation_nl = Text(load_default="", validate=validate.Length(max=2000))
     explanation_en = Text(load_default="", validate=validate.Length(max=2000))
     provided_by_asset_id = StrictInteger(
@@ -98,8 +98,8 @@ class RequirementOutSchema(ma.Schema):
 
 class AssetInSchema(StrictSchema):
     code = Text(required=True, validate=CODE)
-    name_nl = Text(required=True, validate=validate.Length(min=1, max=200))
-    name_en = Text(required=True, validate=validate.Length(min=1, max=200))
+    name_nl = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    name_en = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     description_nl = Text(load_default="", validate=validate.Length(max=5000))
     description_en = Text(load_default="", validate=validate.Length(max=5000))
     category = Text(required=True, validate=validate.OneOf(CATEGORIES))
@@ -173,7 +173,7 @@ class MaintenanceOutSchema(ma.Schema):
 
 
 class LoginSchema(StrictSchema):
-    email = ma.fields.Email(required=True)
+    email = EmailAddress(required=True)
     password = Text(required=True, validate=validate.Length(min=1, max=200), load_only=True)
 
 
@@ -186,7 +186,7 @@ class PrincipalSchema(ma.Schema):
 
 
 class TokenInSchema(StrictSchema):
-    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=100))
 
 
 class TokenOutSchema(ma.Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, make_response, request
+from flask import current_app, jsonify, make_response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -13,7 +13,7 @@ from services.inventory.domain import staff
 from shared.auth import clear_session_cookie, require_principal, require_staff, set_session_cookie
 from shared.config import Settings
 from shared.db import get_session
-from shared.ratelimit import client_address, configured, failed_login, limit_setting, make_limiter
+from shared.ratelimit import client_address, configured, failed_login, limit_setting, make_limiter, typed_field
 
 limiter = make_limiter()
 
@@ -29,8 +29,16 @@ def limit_config(settings: Settings) -> dict[str, str]:
 
 
 def login_key() -> str:
-    email = (request.get_json(silent=True) or {}).get("email", "") if request.is_json else ""
-    return f"{client_address()}:{str(email).strip().lower()[:200]}"
+    """One back-off counter per address and account, whichever way in (the API or the form) is tried."""
+    return f"{client_address()}:{staff.account_key(typed_field('email'))[:200]}"
+
+
+# Shared limits: the JSON login and the login form count into the same windows (the scope names them), so
+# alternating between the two ways in gives no extra guesses.
+login_attempts = limiter.shared_limit(configured("LOGIN_LIMIT"), scope="login")
+login_failures = limiter.shared_limit(
+    configured("LOGIN_FAILURE_LIMIT"), scope="login-failures", key_func=login_key, deduct_when=failed_login
+)
 
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login and API tokens")
@@ -38,9 +46,9 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login a
 
 @blp.route("/login", methods=["POST"])
 # Every attempt counts towards the first limit; only failures towards the second, which is the back-off after
-# repeated wrong passwords (per address and e-mail, so one attacker cannot lock out a colleague elsewhere).
-@limiter.limit(configured("LOGIN_LIMIT"))
-@limiter.limit(configured("LOGIN_FAILURE_LIMIT"), key_func=login_key, deduct_when=failed_login)
+# repeated wrong passwords (per address and account, so one attacker cannot lock out a colleague elsewhere).
+@login_attempts
+@login_failures
 @blp.arguments(LoginSchema)
 @blp.response(200, PrincipalSchema)
 def login(data: dict[str, str]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import timedelta
 
@@ -14,10 +15,24 @@ from services.inventory.models import ApiToken, Location, StaffAccount
 from shared import clock
 from shared.auth import Principal, hash_password, sign_api_token, token_fingerprint, verify_password
 from shared.errors import NotFound, Unauthorized
+from shared.fields import normalise_email
 
 # Verifying against a fixed hash when the e-mail is unknown costs the same time as a real check, so the
 # response time does not tell which addresses have accounts.
 _DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def account_key(email: str) -> str:
+    """The one spelling of an address that names an account: normalised (IDN domains, case), lower-cased.
+
+    Used to store, to look up, and to count failed logins, so that ``Staff@Example.org`` and
+    ``staff@example.org`` are one account and one back-off counter. Raises nothing: what is not an address
+    stays as typed, lower-cased (it names no account).
+    """
+    text = email.strip()
+    with contextlib.suppress(ValueError):
+        text = normalise_email(text)
+    return text.lower()
 
 
 def principal_for(account: StaffAccount, via: str = "session", token_id: str | None = None) -> Principal:
@@ -40,7 +55,7 @@ def create_staff(
     location_codes: list[str] | None = None,
 ) -> StaffAccount:
     """Raises DuplicateCode (e-mail taken), UnknownReference (location code)."""
-    email = email.strip().lower()
+    email = account_key(email)
     if session.scalar(sa.select(StaffAccount.id).where(StaffAccount.email == email)) is not None:
         raise DuplicateCode(f"A staff account for {email} already exists.", field="email")
     locations = []
@@ -60,7 +75,7 @@ def create_staff(
 def authenticate(session: Session, email: str, password: str) -> StaffAccount:
     """Raises Unauthorized with the same message whether the e-mail or the password is wrong."""
     query = sa.select(StaffAccount).options(selectinload(StaffAccount.locations))
-    account = session.scalar(query.where(StaffAccount.email == email.strip().lower()))
+    account = session.scalar(query.where(StaffAccount.email == account_key(email)))
     if account is None or not account.active:
         verify_password(_DUMMY_HASH, password)
         raise Unauthorized("E-mail address or password is not correct.")

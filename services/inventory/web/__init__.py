@@ -12,14 +12,13 @@ from flask import Blueprint, Flask, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.wrappers import Response
 
-from services.inventory.api.auth import limiter
+from services.inventory.api.auth import login_attempts, login_failures
 from services.inventory.domain import staff
 from services.inventory.web import beheer
 from shared.auth import clear_session_cookie, current_principal, set_session_cookie
 from shared.clock import to_local
 from shared.db import get_session
 from shared.errors import Unauthorized
-from shared.ratelimit import client_address, configured, failed_login
 
 blp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -56,10 +55,6 @@ TEXT = {
 }
 
 
-def form_login_key() -> str:
-    return f"{client_address()}:{request.form.get('email', '').strip().lower()[:200]}"
-
-
 def _next() -> str:
     target = request.values.get("next", "/staff")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -89,8 +84,8 @@ def login_form() -> tuple[str, int] | Response:
 
 
 @blp.post("/login")
-@limiter.limit(configured("LOGIN_LIMIT"))
-@limiter.limit(configured("LOGIN_FAILURE_LIMIT"), key_func=form_login_key, deduct_when=failed_login)
+@login_attempts  # the same counters as the JSON login (services.inventory.api.auth)
+@login_failures
 def login() -> tuple[str, int] | Response:
     try:
         validate_csrf(request.form.get("csrf_token"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 from services.inventory.models import CATEGORIES, REQUIREMENT_KINDS
+from shared.auth import current_principal
 from shared.fields import ID, EmailAddress, Instant, SingleLine, StrictInteger, Text
 
 CODE = validate.Regexp(
@@ -92,8 +95,15 @@ class RequirementOutSchema(ma.Schema):
     label_en = Text()
     explanation_nl = Text()
     explanation_en = Text()
-    provided_by_asset_id = ma.fields.Integer(allow_none=True)
+    provided_by_asset_id = ma.fields.Method("_provider", allow_none=True, metadata={"type": "integer"})
     version = ma.fields.Integer()
+
+    def _provider(self, requirement: Any) -> int | None:
+        # A staff-only asset (the city's van) does not exist for the public, not even as an id.
+        provider = requirement.provided_by
+        if provider is None or (not provider.public and current_principal() is None):
+            return None
+        return int(provider.id)
 
 
 class AssetInSchema(StrictSchema):
@@ -169,7 +179,7 @@ class MaintenanceOutSchema(ma.Schema):
     asset_id = ma.fields.Integer()
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
-    reason = Text()
+    reason = Text(allow_none=True, metadata={"description": "staff only: null for the public"})
 
 
 class LoginSchema(StrictSchema):

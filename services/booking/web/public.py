@@ -259,7 +259,7 @@ def confirmation() -> str:
         booking = links.request_for_token(db, token)
     except LinkNotFound:
         abort(404)
-    link = request.host_url.rstrip("/") + links.status_path(token)
+    link = current_app.config["SETTINGS"].public_url + links.status_path(token)  # never the Host header
     return render_template("confirmation.html", booking=booking, link=link, view=_view(db, booking))
 
 

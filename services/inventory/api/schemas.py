@@ -195,13 +195,55 @@ class PrincipalSchema(ma.Schema):
     via = Text()
 
 
+class StaffInSchema(StrictSchema):
+    email = EmailAddress(required=True, validate=validate.Length(max=200))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    password = Text(required=True, load_only=True, validate=validate.Length(min=12, max=200))
+    role = Text(load_default="staff", validate=validate.OneOf(("staff", "admin")))
+    location_ids = ma.fields.List(StrictInteger(validate=ID), load_default=list, metadata={"description": "centres"})
+
+
+class StaffPatchSchema(StrictSchema):
+    """Only the fields sent are changed; a change of role, centres, active or password voids older credentials."""
+
+    name = SingleLine(validate=validate.Length(min=1, max=200))
+    password = Text(load_only=True, validate=validate.Length(min=12, max=200))
+    role = Text(validate=validate.OneOf(("staff", "admin")))
+    location_ids = ma.fields.List(StrictInteger(validate=ID))
+    active = ma.fields.Boolean()
+
+
+class StaffOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = Text()
+    name = Text()
+    role = Text()
+    location_ids = ma.fields.Method("_location_ids", metadata={"type": "array", "items": {"type": "integer"}})
+    active = ma.fields.Boolean()
+    claims_generation = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+
+    def _location_ids(self, account: Any) -> list[int]:
+        return [location.id for location in account.locations]
+
+
 class TokenInSchema(StrictSchema):
     name = SingleLine(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TokenQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    staff_id = StrictInteger(validate=ID, metadata={"description": "administrators: one staff member's tokens"})
 
 
 class TokenOutSchema(ma.Schema):
     id = Text()
     name = Text()
+    staff_id = ma.fields.Integer()
+    parent_id = Text(allow_none=True, metadata={"description": "the session or token that minted it"})
+    parent_kind = Text(allow_none=True, metadata={"description": "session or token; null: none (command line)"})
     created_at = ma.fields.AwareDateTime()
     expires_at = ma.fields.AwareDateTime()
     revoked_at = ma.fields.AwareDateTime(allow_none=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.wrappers import Response
 
 from services.inventory.api.auth import login_attempts, login_failures
-from services.inventory.domain import staff
+from services.inventory.domain import credentials, staff
 from services.inventory.web import beheer
 from shared.auth import clear_session_cookie, current_principal, set_session_cookie
 from shared.clock import to_local
@@ -91,12 +91,15 @@ def login() -> tuple[str, int] | Response:
         validate_csrf(request.form.get("csrf_token"))
     except Exception:  # flask_wtf raises ValidationError for a missing, expired or forged token
         return _page("expired", 400)
+    db = get_session()
     try:
-        account = staff.authenticate(get_session(), request.form.get("email", ""), request.form.get("password", ""))
+        hours = current_app.config["SETTINGS"].session_hours
+        principal = staff.log_in(db, request.form.get("email", ""), request.form.get("password", ""), hours)
     except Unauthorized:
         return _page("wrong", 401)
+    db.commit()
     response = redirect(_next(), code=303)
-    set_session_cookie(response, staff.principal_for(account))
+    set_session_cookie(response, principal)
     return response
 
 
@@ -106,6 +109,9 @@ def logout() -> Response:
         validate_csrf(request.form.get("csrf_token"))
     except Exception:
         return redirect("/staff", code=303)
+    db = get_session()
+    credentials.end_session(db, current_principal())  # the session, and tokens minted with it, end here
+    db.commit()
     response = redirect("/", code=303)
     clear_session_cookie(response)
     return response

@@ -235,7 +235,7 @@ class TokenQuerySchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    staff_id = StrictInteger(validate=ID, metadata={"description": "administrators: one staff member's tokens"})
+    staff_id = ma.fields.Integer(validate=ID, metadata={"description": "administrators: one staff member's tokens"})
 
 
 class TokenOutSchema(ma.Schema):

@@ -145,6 +145,10 @@ INVENTORY = {
     "POST /inventory/login": Rule("ok ok ok ok ok", form={"email": "a@example.org", "password": "<password>"}),
     "POST /inventory/logout": PUBLIC,
     "GET /inventory/beheer": STAFF_PAGE,
+    "GET /inventory/beheer/sleutels": STAFF_PAGE,
+    "POST /inventory/beheer/sleutels": Rule("login login ok ok ok", form={"name": "agenda"}),
+    # someone else's token is not found; its owner (staff of A) and administrators revoke it
+    "POST /inventory/beheer/sleutels/<token_id>/intrekken": Rule("login login 404 ok ok", form={}, fresh=True),
     "GET /inventory/beheer/materiaal/<int:asset_id>": STAFF_PAGE,
     "POST /inventory/beheer/materiaal/<int:asset_id>": Rule(
         CENTRE_PAGE,

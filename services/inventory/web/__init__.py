@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from services.inventory.api.auth import login_attempts, login_failures
 from services.inventory.domain import credentials, staff
-from services.inventory.web import beheer
+from services.inventory.web import beheer, tokens  # noqa: F401  (tokens adds its routes to beheer)
 from shared.auth import clear_session_cookie, current_principal, set_session_cookie
 from shared.clock import to_local
 from shared.db import get_session

@@ -28,11 +28,18 @@ pytestmark = pytest.mark.postgres
 
 
 class World:
-    def __init__(self, inventory_app: Flask, databases, booking_app: Flask, notify_app: Flask) -> None:  # noqa: F811
-        self.inventory_app, self.databases = inventory_app, databases
+    def __init__(self, inventory_app: Flask, databases, booking_app: Flask, notify_app: Flask, environ) -> None:  # noqa: F811
+        self.inventory_app, self.databases, self.environ = inventory_app, databases, environ
         self.booking = booking_app.test_client()
         self.notify = notify_app.test_client()
         self.handlers = notify_app.extensions["notify_handlers"]
+
+    def pages(self) -> FlaskClient:
+        from services.booking.web import create_pages_app
+        from shared.config import load_settings
+
+        settings = load_settings("booking", self.environ)
+        return create_pages_app(settings, self.databases["booking"]).test_client()
 
     def login(self, email: str) -> FlaskClient:
         client = self.inventory_app.test_client()
@@ -60,8 +67,8 @@ class World:
 
 
 @pytest.fixture
-def world(inventory_app, databases, booking_app, notify_app, feed) -> World:  # noqa: F811
-    return World(inventory_app, databases, booking_app, notify_app)
+def world(inventory_app, databases, booking_app, notify_app, feed, environ) -> World:  # noqa: F811
+    return World(inventory_app, databases, booking_app, notify_app, environ)
 
 
 @pytest.fixture
@@ -114,10 +121,13 @@ def test_logging_out_ends_the_session_and_the_tokens_it_minted(world, accounts):
     assert admin.post("/auth/logout").status_code == 204
     world.deliver()
     assert world.statuses(token["token"], *EVERYWHERE) == (401, 401, 401)
-    stolen = world.booking  # the old cookie, replayed after logout, is refused too
+    stolen = world.booking  # the old cookie, replayed after logout, is refused too: by the API and the pages
     stolen.set_cookie("uitleen_staff", cookie.value)
     assert stolen.get("/requests").status_code == 401
     stolen.delete_cookie("uitleen_staff")
+    pages = world.pages()
+    pages.set_cookie("uitleen_staff", cookie.value)
+    assert "/inventory/login" in pages.get("/staff").headers.get("Location", "")
 
 
 def test_a_child_never_outlives_its_parent(world, accounts, environ):

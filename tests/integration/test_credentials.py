@@ -203,6 +203,16 @@ def test_a_deactivated_account_is_refused_everywhere(world, accounts):
     assert refused.status_code == 401
 
 
+def test_an_administrator_cannot_change_their_own_claims(world, accounts):
+    admin = world.login("admin@example.org")
+    for change in ({"role": "staff"}, {"active": False}, {"location_ids": []}, {"password": "een nieuw wachtwoord"}):
+        refused = admin.patch(f"/staff-accounts/{accounts['admin']}", json=change)
+        assert refused.status_code == 403, (change, refused.json)
+    assert admin.patch(f"/staff-accounts/{accounts['admin']}", json={"name": "Beheerder"}).status_code == 200
+    assert admin.get("/staff-accounts").status_code == 200
+    assert world.deliver() == {"booking": [], "notify": []}
+
+
 def test_a_name_change_voids_nothing(world, accounts):
     staff = world.login("an@example.org")
     token = world.mint(staff, "balie")

@@ -15,7 +15,7 @@ from services.inventory.domain.permissions import check_is_admin
 from services.inventory.models import Location, StaffAccount
 from shared import clock
 from shared.auth import Principal, hash_password, verify_password
-from shared.errors import NotFound, Unauthorized
+from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.fields import normalise_email
 
 # Verifying against a fixed hash when the e-mail is unknown costs the same time as a real check, so the
@@ -118,9 +118,13 @@ def change_staff(session: Session, staff_id: int, data: dict[str, Any], actor: P
 
     When what a credential claims changes (``CLAIMED``), the account's claims generation goes up: inventory
     refuses older sessions and tokens at once, booking and notify once ``inventory.staff.changed`` (v1) reaches
-    them. The staff member logs in again and gets the new claims. Raises Forbidden, NotFound, UnknownReference.
+    them. The staff member logs in again and gets the new claims. An administrator cannot change those of their
+    own account (it would end the very session asking, and the last administrator could lock everyone out):
+    another administrator does. Raises Forbidden, NotFound, UnknownReference.
     """
     check_is_admin(actor)
+    if actor is not None and actor.staff_id == staff_id and set(data) & set(CLAIMED):
+        raise Forbidden("Ask another administrator to change your own role, centres, active flag or password.")
     account = session.scalar(
         sa.select(StaffAccount).options(selectinload(StaffAccount.locations)).where(StaffAccount.id == staff_id)
     )

@@ -4,6 +4,14 @@ Staff accounts live in one service (inventory); what crosses to the others is a 
 sets a session cookie holding the staff member's id, role and community centres, signed with the shared
 ``SECRET_KEY``; machines send ``Authorization: Bearer <token>``, a signed claim of the same shape with a longer
 lifetime. Any service can verify either without reading another's tables.
+
+Every credential inventory issues has an id (``jti``) and names the credentials that minted it (``anc``, the
+root first: the login session, then each token that minted the next), the account's claims generation
+(``gen``) and when it ends (``exp``, never after its parent's). A service refuses a credential whose id or any
+ancestor's id was revoked, or whose generation is older than the account's (a role or centre changed, the
+account was deactivated): ``init_auth(app, credential_void=...)`` gives it the check. Inventory asks its own
+tables; booking and notify ask the copies they keep from ``inventory.token.revoked`` and
+``inventory.staff.changed`` (``shared.revocations``).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from shared import clock
 from shared.errors import Forbidden, Unauthorized
 
 SESSION_COOKIE = "uitleen_staff"
@@ -34,7 +43,15 @@ class Principal:
     role: str
     location_ids: frozenset[int]
     via: str = "session"  # or "token"
-    token_id: str | None = None
+    token_id: str | None = None  # the credential's own id (jti): a session's or a token's
+    ancestors: tuple[str, ...] = ()  # the credentials that minted this one, the root (a session) first
+    generation: int = 0  # the account's claims generation when this was signed
+    expires_at: int | None = None  # unix seconds (shared clock); None: the signature's age alone bounds it
+
+    @property
+    def lineage(self) -> tuple[str, ...]:
+        """This credential's id and its ancestors': revoking any of them voids it."""
+        return (*self.ancestors, self.token_id) if self.token_id else self.ancestors
 
     @property
     def is_admin(self) -> bool:
@@ -53,6 +70,12 @@ class Principal:
         }
         if self.token_id:
             claims["jti"] = self.token_id
+        if self.ancestors:
+            claims["anc"] = list(self.ancestors)
+        if self.generation:
+            claims["gen"] = self.generation
+        if self.expires_at is not None:
+            claims["exp"] = self.expires_at
         return claims
 
     @classmethod
@@ -66,7 +89,10 @@ class Principal:
             role=role,
             location_ids=frozenset(int(x) for x in claims["loc"]),
             via=via,
-            token_id=claims.get("jti"),
+            token_id=str(claims["jti"]) if claims.get("jti") else None,
+            ancestors=tuple(str(x) for x in claims.get("anc") or ()),
+            generation=int(claims.get("gen") or 0),
+            expires_at=int(claims["exp"]) if claims.get("exp") is not None else None,
         )
 
 
@@ -124,8 +150,10 @@ def _principal_from_request() -> Principal | None:
         principal = Principal.from_claims(claims, via)
     except (KeyError, ValueError, TypeError):
         return None
-    revoked: Callable[[str], bool] | None = current_app.extensions.get("token_revoked")
-    if principal.token_id and revoked is not None and revoked(principal.token_id):
+    if principal.expires_at is not None and principal.expires_at <= clock.now().timestamp():
+        return None
+    void: Callable[[Principal], bool] | None = current_app.extensions.get("credential_void")
+    if void is not None and void(principal):
         return None
     return principal
 
@@ -184,6 +212,8 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=settings.secure_cookies, samesite="Lax")
 
 
-def init_auth(app: Flask, token_revoked: Callable[[str], bool] | None = None) -> None:
-    if token_revoked is not None:
-        app.extensions["token_revoked"] = token_revoked
+def init_auth(app: Flask, credential_void: Callable[[Principal], bool] | None = None) -> None:
+    """``credential_void(principal)`` says whether a validly signed credential may no longer act: revoked (it or
+    an ancestor), or signed with claims the account no longer has."""
+    if credential_void is not None:
+        app.extensions["credential_void"] = credential_void

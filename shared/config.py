@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEVELOPMENT_SECRET = "dev-secret-change-me"
 ENVIRONMENTS = ("development", "test", "production")
@@ -55,6 +56,27 @@ def _choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+def _public_url(name: str, raw: str) -> str:
+    """The address people use to reach the suite, as links in mails and pages name it: ``https://host[:port]``
+    with an optional path prefix; no query, fragment or credentials. Returned without a trailing slash."""
+    try:
+        parts = urlsplit(raw.strip())
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        parts, port_ok = urlsplit(""), False
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not port_ok
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ord(ch) < 32 for ch in raw.strip())
+    ):
+        raise ConfigError(f"{name} must be an http:// or https:// address such as https://uitleen.gent.be, got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
 def _database_url(name: str, raw: str) -> str:
     if not (raw.startswith("sqlite") or raw.startswith("postgresql")):
         raise ConfigError(f"{name} must be a sqlite:// or postgresql+psycopg:// URL, got {raw!r}")
@@ -83,6 +105,8 @@ class Settings:
     ratelimit_storage_url: str = "memory://"
     ratelimit_enabled: bool = True
     trusted_proxies: int = 0
+    # the base of every absolute link (mails, the confirmation page): never the request's Host header
+    public_url: str = "http://127.0.0.1:8000"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -125,10 +149,19 @@ def load_settings(service: str, environ: Mapping[str, str] | None = None) -> Set
         ratelimit_storage_url=get("RATELIMIT_STORAGE_URL", _default_ratelimit_storage(env, env_vars)),
         ratelimit_enabled=_parse_bool("RATELIMIT_ENABLED", get("RATELIMIT_ENABLED", "true")),
         trusted_proxies=_parse_int("TRUSTED_PROXIES", get("TRUSTED_PROXIES", "1" if env == "production" else "0")),
+        # the embedded default (make run) serves on PORT, so its links follow it
+        public_url=_public_url("PUBLIC_URL", get("PUBLIC_URL", f"http://127.0.0.1:{_port(get('PORT', '8000'))}")),
         extra={k: v for k, v in env_vars.items() if k.startswith(service.upper() + "_")},
     )
     validate(settings)
     return settings
+
+
+def _port(raw: str) -> int:
+    port = _parse_int("PORT", raw, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"PORT must be at most 65535, got {port}")
+    return port
 
 
 def _default_ratelimit_storage(env: str, env_vars: Mapping[str, str]) -> str:

@@ -52,11 +52,24 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _unicode_upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling would defer BEGIN; we take it over so that every transaction starts
     # with BEGIN IMMEDIATE: writers are serialised, which makes check-then-insert safe in the embedded mode.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite's own lower() and upper() (and so ILIKE, which SQLAlchemy writes as lower() LIKE lower()) know
+        # only ASCII: 'ÉLODIE@x.be' would not match 'élodie@x.be', and an export or erasure would miss the
+        # person. Python's are Unicode-aware, like PostgreSQL's in a UTF-8 locale.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+        dbapi_connection.create_function("upper", 1, _unicode_upper, deterministic=True)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")

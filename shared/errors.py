@@ -282,6 +282,7 @@ COMMON_MESSAGES = {
     "if_match_required": "Send the ETag you read in an If-Match header, so that a change made in the meantime is "
     "not lost.",
     "if_match_invalid": 'If-Match must be an ETag this service gave out, like "v3".',
+    "single_line": "One line, without line breaks or control characters.",
 }
 
 

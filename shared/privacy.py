@@ -64,10 +64,25 @@ class Subject:
     @property
     def normalised(self) -> str:
         if self.kind == "email":
-            return self.value.strip().casefold()
+            return email_key(self.value)
         if self.kind == "phone":
             return national_phone(self.value)
         return str(int(self.value))
+
+
+def email_key(value: str) -> str:
+    """How an address is compared: trimmed and lower-cased (Unicode), the same as ``email_key_sql`` in SQL.
+
+    ``str.lower`` rather than ``casefold``: SQL has only ``lower`` (PostgreSQL's is Unicode-aware in a UTF-8
+    locale, SQLite's is made so in ``shared.db``), and the two sides of a comparison must agree on every
+    character (casefold turns 'ß' into 'ss', lower keeps it).
+    """
+    return value.strip().lower()
+
+
+def email_key_sql(column: Any) -> Any:
+    """``email_key`` of a column, in SQL: every e-mail comparison in a query goes through this."""
+    return sa.func.lower(sa.func.trim(column))
 
 
 def strip_phone(value: str) -> str:

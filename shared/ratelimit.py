@@ -51,6 +51,23 @@ def failed_login(response: Response) -> bool:
     return response.status_code == 401
 
 
+def typed_field(name: str) -> str:
+    """``name`` as the request carries it, in a JSON object or a form; "" for any other body.
+
+    Key functions run before the schema, on whatever was sent: a list, a string, a number, broken or deeply
+    nested JSON, a form. None of it may raise (a limiter that raises answers 500).
+    """
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            return ""
+        value = body.get(name) if isinstance(body, dict) else None
+    else:
+        value = request.form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def limit_setting(settings: Settings, variable: str, default: str) -> str:
     """A limit such as ``"30 per hour"`` or ``"300 per hour;60 per minute"`` from ``variable``.
 

@@ -1,10 +1,20 @@
-"""Revoked API tokens, known to every service that checks bearer tokens.
+"""Revoked credentials and changed accounts, known to every service that checks staff identity.
 
-Inventory owns the staff accounts and their tokens; a token is a signed claim that any service verifies with the
-shared secret, so without more a revoked token would stay good at booking and notify until it expired (90 days by
-default). Inventory therefore publishes ``inventory.token.revoked`` (v1) through its outbox, and each consuming
-service keeps the ids in its own ``revoked_tokens`` table, consulted on every bearer-token request. The window
-between a revocation and its refusal elsewhere is the relay's latency (seconds).
+Inventory owns the staff accounts, their sessions and their tokens; a credential is a signed claim that any
+service verifies with the shared secret, so without more a revoked token would stay good at booking and notify
+until it expired, and a session signed before an administrator took away a role or a centre would keep them.
+Inventory therefore publishes two events through its outbox, and each consuming service keeps a small table of
+each, consulted on every request that carries a credential:
+
+- ``inventory.token.revoked`` (v1): a token or a session (``kind``) was revoked. ``revoked_tokens`` keeps the
+  id; a credential is refused when its own id *or any ancestor's* is there (the claims carry the chain, see
+  ``shared.auth``), so a token minted by a revoked one dies with it without an event of its own — even one
+  minted after the revocation was published.
+- ``inventory.staff.changed`` (v1): the account's role, centres, password or active flag changed and its claims
+  generation went up. ``staff_changes`` keeps the highest generation per staff member; a credential signed with
+  an older one is refused (a deactivated account's generation goes up too).
+
+The window between the change at inventory and its refusal elsewhere is the relay's latency (seconds).
 """
 
 from __future__ import annotations
@@ -15,10 +25,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.auth import Principal
 from shared.db import Database, UTCDateTime
 from shared.events import Envelope
 
 EVENT_TYPE = "inventory.token.revoked"
+STAFF_CHANGED = "inventory.staff.changed"
 
 
 class RevokedTokenMixin:
@@ -28,6 +40,16 @@ class RevokedTokenMixin:
     revoked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # after this the token's signature has expired anyway: the row may be purged
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StaffChangeMixin:
+    """The newest claims generation of a staff member: credentials signed with an older one are refused."""
+
+    __tablename__ = "staff_changes"
+
+    staff_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(sa.Integer)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def token_revoked_handler(model: type[RevokedTokenMixin]) -> Callable[[Session, Envelope], None]:
@@ -46,16 +68,43 @@ def token_revoked_handler(model: type[RevokedTokenMixin]) -> Callable[[Session, 
     return apply
 
 
-def revocation_check(database: Database, model: type[RevokedTokenMixin]) -> Callable[[str], bool]:
-    """For ``shared.auth.init_auth``: one primary-key lookup per bearer-token request, in the request's own session.
+def staff_changed_handler(model: type[StaffChangeMixin]) -> Callable[[Session, Envelope], None]:
+    """The consumer's handler: keep the highest generation (events of one account may arrive out of order)."""
+
+    def apply(session: Session, envelope: Envelope) -> None:
+        payload = envelope.payload
+        staff_id, generation = int(payload["staff_id"]), int(payload["generation"])
+        row = session.get(model, staff_id, with_for_update=True)
+        if row is None:
+            row = model()
+            row.staff_id = staff_id
+            row.generation = -1
+            session.add(row)
+        if generation > row.generation:
+            row.generation = generation
+            row.changed_at = datetime.fromisoformat(str(payload["changed_at"]))
+
+    return apply
+
+
+def credential_check(
+    database: Database, revoked: type[RevokedTokenMixin], changes: type[StaffChangeMixin]
+) -> Callable[[Principal], bool]:
+    """For ``shared.auth.init_auth``: is this credential void? Two primary-key lookups in the request's own session.
 
     Never a connection of its own: on SQLite every transaction holds the write lock, so a second connection of
     the same request would wait for the request itself (a 15 s hang, then a 503).
     """
     from shared.db import get_session
 
-    def revoked(token_id: str) -> bool:
-        found = get_session().execute(sa.select(model.token_id).where(model.token_id == token_id)).first()
-        return found is not None
+    def void(principal: Principal) -> bool:
+        session = get_session()
+        lineage = list(principal.lineage)
+        if lineage:
+            query = sa.select(revoked.token_id).where(revoked.token_id.in_(lineage)).limit(1)
+            if session.execute(query).first() is not None:
+                return True
+        newest = session.execute(sa.select(changes.generation).where(changes.staff_id == principal.staff_id)).scalar()
+        return newest is not None and principal.generation < newest
 
-    return revoked
+    return void

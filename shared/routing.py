@@ -9,7 +9,7 @@ from __future__ import annotations
 # consumer -> event type prefixes it subscribes to
 ROUTES: dict[str, tuple[str, ...]] = {
     "booking": ("inventory.",),
-    "notify": ("booking.", "inventory.location.", "inventory.asset.", "inventory.token."),
+    "notify": ("booking.", "inventory.location.", "inventory.asset.", "inventory.token.", "inventory.staff."),
 }
 
 

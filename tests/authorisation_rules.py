@@ -131,12 +131,24 @@ INVENTORY = {
     "GET /inventory/auth/me": STAFF,
     "POST /inventory/auth/tokens": Rule("401 401 ok ok ok", body={"name": "agenda"}),
     # one's own tokens only: another's token is not found
-    "DELETE /inventory/auth/tokens/<token_id>": Rule("401 401 404 ok 404", fresh=True),
+    "GET /inventory/auth/tokens": STAFF,
+    # the owner (staff of A) and administrators may revoke a token; anyone else does not learn that it exists
+    "DELETE /inventory/auth/tokens/<token_id>": Rule("401 401 404 ok ok", fresh=True),
+    "GET /inventory/staff-accounts": ADMIN,
+    "POST /inventory/staff-accounts": Rule(
+        ADMIN.outcomes, body={"email": "c@example.org", "name": "Staff C", "password": "<password>"}
+    ),
+    "GET /inventory/staff-accounts/<int:staff_id>": ADMIN,
+    "PATCH /inventory/staff-accounts/<int:staff_id>": Rule(ADMIN.outcomes, body={"name": "Staff A"}),
     # the login form and the management pages
     "GET /inventory/login": PUBLIC,
     "POST /inventory/login": Rule("ok ok ok ok ok", form={"email": "a@example.org", "password": "<password>"}),
     "POST /inventory/logout": PUBLIC,
     "GET /inventory/beheer": STAFF_PAGE,
+    "GET /inventory/beheer/sleutels": STAFF_PAGE,
+    "POST /inventory/beheer/sleutels": Rule("login login ok ok ok", form={"name": "agenda"}),
+    # someone else's token is not found; its owner (staff of A) and administrators revoke it
+    "POST /inventory/beheer/sleutels/<token_id>/intrekken": Rule("login login 404 ok ok", form={}, fresh=True),
     "GET /inventory/beheer/materiaal/<int:asset_id>": STAFF_PAGE,
     "POST /inventory/beheer/materiaal/<int:asset_id>": Rule(
         CENTRE_PAGE,

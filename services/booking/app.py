@@ -11,13 +11,13 @@ from services.booking.api.messages import MESSAGES
 from services.booking.config import load_policy
 from services.booking.handlers import EVENT_HANDLERS
 from services.booking.limits import limit_config
-from services.booking.models import DeadLetter, ProcessedEvent, RevokedToken
+from services.booking.models import DeadLetter, ProcessedEvent, RevokedToken, StaffChange
 from shared.auth import init_auth
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.dead_letters_api import make_dead_letter_blueprint
 from shared.errors import register_messages
-from shared.revocations import revocation_check
+from shared.revocations import credential_check
 from shared.web import build_service_app
 
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     limits = limit_config(settings)
 
     def register(app: Flask, api: Api) -> None:
-        init_auth(app, token_revoked=revocation_check(database, RevokedToken))
+        init_auth(app, credential_void=credential_check(database, RevokedToken, StaffChange))
         app.extensions["booking_policy"] = policy
         register_messages(app, MESSAGES)
         app.config.update(limits)

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from services.booking.domain.inventory_copy import HANDLERS
-from services.booking.models import RevokedToken
+from services.booking.models import RevokedToken, StaffChange
 from shared.events import Envelope
 from shared.revocations import EVENT_TYPE as TOKEN_REVOKED
-from shared.revocations import token_revoked_handler
+from shared.revocations import STAFF_CHANGED, staff_changed_handler, token_revoked_handler
 
 EVENT_HANDLERS: dict[str, Callable[[Session, Envelope], None]] = {
     **HANDLERS,
     TOKEN_REVOKED: token_revoked_handler(RevokedToken),
+    STAFF_CHANGED: staff_changed_handler(StaffChange),
 }

@@ -26,7 +26,7 @@ from shared.consumer import DeadLetterMixin
 from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin, ProcessedEventMixin
 from shared.privacy import PrivacyActionMixin
-from shared.revocations import RevokedTokenMixin
+from shared.revocations import RevokedTokenMixin, StaffChangeMixin
 
 STATUSES = tuple(str(s) for s in Status)
 ALLOCATING_STATUSES = tuple(sorted(str(s) for s in ALLOCATING))
@@ -46,6 +46,10 @@ class OutboxEvent(OutboxMixin, Base):
 
 class RevokedToken(RevokedTokenMixin, Base):
     """API tokens inventory revoked (from ``inventory.token.revoked``): refused here too."""
+
+
+class StaffChange(StaffChangeMixin, Base):
+    """Staff whose claims changed (from ``inventory.staff.changed``): older credentials refused here too."""
 
 
 class DeadLetter(DeadLetterMixin, Base):

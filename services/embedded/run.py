@@ -78,7 +78,7 @@ def commands(port: int) -> dict[str, list[str]]:
     }
 
 
-def serve(port: int) -> int:
+def serve(port: int, public_url: str) -> int:
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
@@ -88,11 +88,12 @@ def serve(port: int) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # one base for every link the processes print (mails from the worker, pages from web)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PUBLIC_URL": public_url}
     for name, command in commands(port).items():
         # Own process groups: Ctrl-C reaches us, and we stop the children in order, gracefully.
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    print(f"\nUitleen draait op http://127.0.0.1:{port}/  (Ctrl-C stopt alles)", flush=True)
+    print(f"\nUitleen draait op {public_url}/  (Ctrl-C stopt alles)", flush=True)
     print(f"Staff login: {STAFF[0]['email']} / {DEMO_PASSWORD}  (demo only)\n", flush=True)
     exit_code = 0
     while not stopping:
@@ -121,7 +122,7 @@ def serve(port: int) -> int:
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     prepare()
-    return serve(port)
+    return serve(port, load_settings("booking").public_url)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ from flask import Flask
 from flask_smorest import Api
 
 from services.inventory import web
-from services.inventory.api import assets, auth, locations, requirements
-from services.inventory.domain.staff import is_token_revoked
-from shared.auth import init_auth
+from services.inventory.api import assets, auth, locations, requirements, staff
+from services.inventory.domain.credentials import credential_void
+from shared.auth import Principal, init_auth
 from shared.config import Settings, load_settings
 from shared.db import Database, get_session
 from shared.web import build_service_app
@@ -20,14 +20,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     limits = auth.limit_config(settings)
 
     def register(app: Flask, api: Api) -> None:
-        for module in (assets, locations, requirements, auth):
+        for module in (assets, locations, requirements, auth, staff):
             api.register_blueprint(module.blp)
 
-        def token_revoked(token_id: str) -> bool:
-            # the request's own session: a second connection would wait on the request's own SQLite lock
-            return is_token_revoked(get_session(), token_id)
+        def void(principal: Principal) -> bool:
+            # inventory owns the accounts: every request's claims are checked against them, at once, in the
+            # request's own session (a second connection would wait on the request's own SQLite write lock)
+            return credential_void(get_session(), principal)
 
-        init_auth(app, token_revoked=token_revoked)
+        init_auth(app, credential_void=void)
         app.config.update(limits)
         auth.limiter.init_app(app)
         web.init_pages(app)

@@ -125,9 +125,20 @@ class MaintenanceWindowPayload(_Payload):
 
 
 class TokenRevokedPayload(_Payload):
+    """A session or token revoked; every credential naming it among its ancestors dies with it."""
+
     token_id = ma.fields.String(required=True)
+    kind = ma.fields.String(load_default="token", validate=ma.validate.OneOf(("token", "session")))
     revoked_at = InstantField(required=True)
     expires_at = InstantField(required=True)
+
+
+class StaffChangedPayload(_Payload):
+    """What an account's credentials claim changed: credentials of an older generation are void."""
+
+    staff_id = ma.fields.Integer(required=True)
+    generation = ma.fields.Integer(required=True)
+    changed_at = InstantField(required=True)
 
 
 # event type -> (version, payload schema)
@@ -142,6 +153,7 @@ EVENTS: dict[str, tuple[int, type[ma.Schema]]] = {
     "inventory.maintenance_window.added": (1, MaintenanceWindowPayload),
     "inventory.maintenance_window.removed": (1, MaintenanceWindowPayload),
     "inventory.token.revoked": (1, TokenRevokedPayload),
+    "inventory.staff.changed": (1, StaffChangedPayload),
 }
 
 

@@ -163,12 +163,31 @@ class StaffAccount(Base):
     role: Mapped[str] = mapped_column(sa.String(10), default="staff")
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # Goes up whenever what a credential claims (role, centres) or may claim (active, password) changes:
+    # every session and token signed with an older generation is void (shared.auth, shared.revocations).
+    claims_generation: Mapped[int] = mapped_column(sa.Integer, default=0)
 
     locations: Mapped[list[Location]] = relationship(secondary=staff_locations, order_by="Location.id")
 
 
+class StaffSession(Base):
+    """A login: the session cookie carries this id, so logging out (or an administrator) can revoke it, and
+    every token minted with it dies with it."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
 class ApiToken(Base):
-    """An issued machine token: its fingerprint only, so it can be listed and revoked but never re-read."""
+    """An issued machine token: its fingerprint only, so it can be listed and revoked but never re-read.
+
+    ``parent_id`` is the session or token that minted it (``parent_kind``), ``ancestors`` the whole chain from
+    the root session; it dies with any of them and never outlives its parent."""
 
     __tablename__ = "api_tokens"
 
@@ -179,6 +198,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    parent_id: Mapped[str | None] = mapped_column(sa.String(32), default=None, index=True)
+    parent_kind: Mapped[str | None] = mapped_column(sa.String(10), default=None)  # "session" or "token"
+    ancestors: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
 
 class OutboxEvent(OutboxMixin, Base):

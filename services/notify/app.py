@@ -10,13 +10,13 @@ from services.notify import staff_pages
 from services.notify.api import deliveries, pages, privacy
 from services.notify.config import load_notify_config
 from services.notify.domain.copies import event_handlers
-from services.notify.models import DeadLetter, ProcessedEvent, RevokedToken, ScheduledNotification
+from services.notify.models import DeadLetter, ProcessedEvent, RevokedToken, ScheduledNotification, StaffChange
 from shared.auth import init_auth
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.dead_letters_api import make_dead_letter_blueprint
 from shared.metrics import GaugeReader
-from shared.revocations import revocation_check
+from shared.revocations import credential_check
 from shared.web import build_service_app
 
 
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     config = load_notify_config(settings)
 
     def register(app: Flask, api: Api) -> None:
-        init_auth(app, token_revoked=revocation_check(database, RevokedToken))
+        init_auth(app, credential_void=credential_check(database, RevokedToken, StaffChange))
         app.extensions["notify_config"] = config
         app.extensions["notify_handlers"] = event_handlers(config)
         for module in (deliveries, pages, privacy):

@@ -59,6 +59,9 @@ def load_notify_config(settings: Settings) -> NotifyConfig:
     backend = str_setting(settings, "NOTIFY_MAIL_BACKEND", "capture")
     if backend not in MAIL_BACKENDS:
         raise ConfigError(f"NOTIFY_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, got {backend!r}")
+    if "NOTIFY_PUBLIC_URL" in settings.extra:
+        # one setting for every link the suite prints (shared.config PUBLIC_URL); a stale one must not win quietly
+        raise ConfigError("NOTIFY_PUBLIC_URL is replaced by PUBLIC_URL (the base of every link); rename it")
     if settings.is_production and backend == "capture":
         raise ConfigError("NOTIFY_MAIL_BACKEND must be smtp in production (capture keeps mail on the server)")
     hour = int_setting(settings, "NOTIFY_REMINDER_HOUR", 10)
@@ -77,7 +80,7 @@ def load_notify_config(settings: Settings) -> NotifyConfig:
         smtp_username=str_setting(settings, "NOTIFY_SMTP_USERNAME", ""),
         smtp_password=str_setting(settings, "NOTIFY_SMTP_PASSWORD", ""),
         smtp_timeout=int_setting(settings, "NOTIFY_SMTP_TIMEOUT", 20, minimum=1),
-        public_url=str_setting(settings, "NOTIFY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        public_url=settings.public_url,
         reminder_hour=hour,
         category_days=category_days,
         default_days=int_setting(settings, "NOTIFY_REMINDER_DAYS", 1),

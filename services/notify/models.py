@@ -18,7 +18,7 @@ from shared.consumer import DeadLetterMixin
 from shared.db import NAMING_CONVENTION, UTCDateTime
 from shared.events import OutboxMixin, ProcessedEventMixin
 from shared.privacy import PrivacyActionMixin
-from shared.revocations import RevokedTokenMixin
+from shared.revocations import RevokedTokenMixin, StaffChangeMixin
 
 # scheduled: waits for due_at/not_before; sending: claimed (lease_until); sent; failed (permanent or retries
 # spent); skipped (with reason: rescheduled, cancelled, no longer relevant …); call_list: for staff to phone.
@@ -39,6 +39,10 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class RevokedToken(RevokedTokenMixin, Base):
     """API tokens inventory revoked (from ``inventory.token.revoked``): refused here too."""
+
+
+class StaffChange(StaffChangeMixin, Base):
+    """Staff whose claims changed (from ``inventory.staff.changed``): older credentials refused here too."""
 
 
 class DeadLetter(DeadLetterMixin, Base):

@@ -67,7 +67,7 @@ def password_hash() -> str:
 
 def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World:
     from services.booking.models import DeadLetter as BookingDeadLetter
-    from services.inventory.domain.staff import issue_api_token
+    from services.inventory.domain.credentials import issue_root_token
     from services.inventory.models import Location, StaffAccount
     from services.notify.models import DeadLetter as NotifyDeadLetter
     from services.notify.models import ScheduledNotification
@@ -102,7 +102,7 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
         )
         session.add_all([staff_a, staff_b, admin])
         session.flush()
-        token_record, _token = issue_api_token(session, staff_a.id, "kalender", SECRET, 30)
+        token_record, _token = issue_root_token(session, staff_a.id, "kalender", SECRET, 30)
         ids = (staff_a.id, staff_b.id, admin.id)
         token_id = token_record.id
     booking = apps["booking"].test_client()
@@ -155,6 +155,7 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
             "window_id": window,
             "requirement_id": requirement,
             "token_id": token_id,
+            "staff_id": ids[0],
             "dead_letter_id": letters,
             "code": "caravan",
             "filename": "uitleen.css",

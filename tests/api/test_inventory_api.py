@@ -113,7 +113,7 @@ def test_maintenance_windows_are_kept_and_announced(inventory_admin, client, inv
     assert created.status_code == 201
     # Brussels wall-clock time in March is UTC+1.
     assert created.json["starts_at"] == "2027-03-01T07:00:00+00:00"
-    assert [w["reason"] for w in client.get(url).json] == ["Banden vervangen"]
+    assert [w["reason"] for w in inventory_admin.get(url).json] == ["Banden vervangen"]
     removed = inventory_admin.delete(f"{url}/{created.json['id']}")
     assert removed.status_code == 204
     assert client.get(url).json == []

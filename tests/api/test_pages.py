@@ -283,7 +283,13 @@ def test_the_give_box_with_the_citys_van_makes_one_request_of_two_items(
 def test_behind_the_gateway_the_link_is_https_and_limits_count_per_client(
     environ: dict[str, str], databases: dict[str, Database], demo: InventoryFeed
 ) -> None:
-    app = pages_app(environ, databases["booking"], TRUSTED_PROXIES="1", BOOKING_PUBLIC_FORM_LIMIT="1 per hour")
+    app = pages_app(
+        environ,
+        databases["booking"],
+        TRUSTED_PROXIES="1",
+        BOOKING_PUBLIC_FORM_LIMIT="1 per hour",
+        PUBLIC_URL="https://uitleen.example",
+    )
     client = app.test_client()
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
     html = client.get(FORM, headers=headers).get_data(as_text=True)

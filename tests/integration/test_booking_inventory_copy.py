@@ -26,6 +26,7 @@ INVENTORY_TYPES = {
     "inventory.maintenance_window.added",
     "inventory.maintenance_window.removed",
     "inventory.token.revoked",
+    "inventory.staff.changed",
 }
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from services.booking import contract as booking_contract
 from services.inventory import contract as inventory_contract
 from shared import clock
+from shared.auth import Principal
 from shared.db import Database
 from shared.events import Envelope
 from tests.booking_fixtures import NOW, InventoryFeed, at, request_body
@@ -178,7 +179,7 @@ def test_every_inventory_payload_is_what_the_contract_names_and_booking_and_noti
     databases: dict[str, Database], fixed_clock: Any
 ) -> None:
     from services.booking.handlers import EVENT_HANDLERS as BOOKING_HANDLERS
-    from services.inventory.domain import assets, locations, maintenance, requirements, staff
+    from services.inventory.domain import assets, credentials, locations, maintenance, requirements, staff
     from services.inventory.models import OutboxEvent
     from services.notify.config import NotifyConfig
     from services.notify.domain.copies import event_handlers
@@ -213,8 +214,11 @@ def test_every_inventory_payload_is_what_the_contract_names_and_booking_and_noti
         maintenance.remove_maintenance_window(session, thing.id, window.id, None)
         assets.retire_asset(session, thing.id, None, None)
         account = staff.create_staff(session, "s@example.org", "S", "correct horse battery staple", "staff", [])
-        record, _token = staff.issue_api_token(session, account.id, "test", "s" * 40, 30)
-        staff.revoke_api_token(session, account.id, record.id)
+        record, _token = credentials.issue_root_token(session, account.id, "test", "s" * 40, 30)
+        owner = credentials.principal_for(account, record)
+        credentials.revoke_api_token(session, owner, record.id)
+        admin = Principal(staff_id=999, name="A", role="admin", location_ids=frozenset())
+        staff.change_staff(session, account.id, {"role": "admin"}, admin)
     events = outbox(inventory, OutboxEvent)
     assert {e.type for e in events} == set(inventory_contract.EVENTS)
     notify_handlers = event_handlers(NotifyConfig())

@@ -17,7 +17,7 @@ from marshmallow import validate
 from services.booking.domain import commands
 from services.booking.domain.vocabulary import Consent, Language, Status
 from shared.errors import coded
-from shared.fields import Instant
+from shared.fields import EmailAddress, Instant, SingleLine
 
 CODE = validate.Regexp(
     r"^[a-z0-9][a-z0-9_-]{1,39}$", error=coded("requirement_code_invalid", "Not a requirement code.")
@@ -49,9 +49,9 @@ def _check_phone(value: str) -> None:
 
 
 class ContactSchema(StrictSchema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = ma.fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    phone = ma.fields.String(allow_none=True, load_default=None, validate=_check_phone)
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    email = EmailAddress(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    phone = SingleLine(allow_none=True, load_default=None, validate=_check_phone)
     language = ma.fields.Enum(Language, by_value=True, load_default=Language.NL)
 
     @ma.post_load
@@ -115,7 +115,7 @@ class ProxySchema(StrictSchema):
 class RequestInSchema(StrictSchema):
     """Loads into ``SubmitRequest``."""
 
-    initiative = ma.fields.String(
+    initiative = SingleLine(
         required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Organisation name"}
     )
     contact = ma.fields.Nested(ContactSchema, required=True)

@@ -37,7 +37,7 @@ from services.booking.models import (
 )
 from shared import clock
 from shared.errors import Conflict
-from shared.privacy import ERASED, Subject, phone_spellings, stripped_phone_sql
+from shared.privacy import ERASED, Subject, email_key_sql, phone_spellings, stripped_phone_sql
 
 CLOSED = tuple(sorted(str(s) for s in CLOSED_STATUSES))
 
@@ -58,7 +58,7 @@ class OpenRequests(Conflict):
 
 def subject_condition(subject: Subject) -> sa.ColumnElement[bool]:
     if subject.kind == "email":
-        return sa.func.lower(BookingRequest.contact_email) == subject.normalised
+        return email_key_sql(BookingRequest.contact_email) == subject.normalised
     if subject.kind == "phone":
         return stripped_phone_sql(BookingRequest.contact_phone).in_(phone_spellings(subject.value))
     return BookingRequest.id == int(subject.normalised)

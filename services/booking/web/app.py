@@ -12,13 +12,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.booking.config import load_policy
 from services.booking.limits import limit_config
+from services.booking.models import RevokedToken, StaffChange
 from services.booking.web import i18n, public, staff, staff_loans, staff_privacy, staff_stats
 from services.booking.web.limits import limiter
+from shared.auth import init_auth
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from shared.logging import configure_logging, init_request_logging
 from shared.ratelimit import configure_limits
+from shared.revocations import credential_check
 from shared.web import init_security_headers
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +58,8 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
     configure_limits(app, settings)
     limiter.init_app(app)
     database.init_app(app)
+    # the staff pages refuse revoked and outdated credentials as booking's API does (shared.revocations)
+    init_auth(app, credential_void=credential_check(database, RevokedToken, StaffChange))
     init_request_logging(app, "booking-pages")
     init_security_headers(app, settings)
     CSRFProtect(app)

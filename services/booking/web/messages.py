@@ -91,6 +91,7 @@ MESSAGES: dict[str, LazyString] = {
     "one_of": _l("Kies een van de mogelijkheden."),
     "unknown_field": _l("Dit veld hoort niet bij het formulier."),
     "control_characters": _l("Hier staan tekens in die niet mogen."),
+    "single_line": _l("Eén regel, zonder regeleinden of stuurtekens."),
     "answer_invalid": _l("Antwoord met ja, of met een korte tekst."),
     "datetime_missing": _l("Kies een dag en een uur."),
     "datetime_invalid": _l("Dit is geen geldige datum met uur."),

@@ -278,8 +278,8 @@ def _confirmed_token() -> str | None:
 
 def _absolute(path: str) -> str:
     """A link to print or read out: the configured public address, never the Host header a client sent."""
-    base = getattr(current_app.config["SETTINGS"], "public_url", None) or request.host_url
-    return base.rstrip("/") + path
+    public_url: str = current_app.config["SETTINGS"].public_url
+    return public_url.rstrip("/") + path
 
 
 @blp.get("/aanvraag/ontvangen")

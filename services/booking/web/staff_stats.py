@@ -5,8 +5,6 @@ A loan is a request that was approved (and maybe picked up and returned). Shown 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -21,6 +19,7 @@ from services.booking.web.staff import blp
 from shared import clock
 from shared.clock import BRUSSELS
 from shared.db import get_session
+from shared.spreadsheet import Cell, write_csv
 
 
 @dataclass
@@ -99,21 +98,18 @@ def statistics() -> str:
 @blp.get("/statistiek.csv")
 def statistics_csv() -> Response:
     stats = compute(get_session(), _year())
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")  # Excel in Belgium opens ';'-separated files directly
-    writer.writerow(["year", "measure", "key", "value"])
-    writer.writerow([stats.year, "loans", "", stats.loans])
-    writer.writerow([stats.year, "distinct_initiatives", "", stats.initiatives])
-    for name, count in sorted(stats.per_asset.items()):
-        writer.writerow([stats.year, "loans_per_asset", name, count])
-    for name, count in sorted(stats.per_location.items()):
-        writer.writerow([stats.year, "loans_per_location", name, count])
+    rows: list[list[Cell]] = [
+        ["year", "measure", "key", "value"],
+        [stats.year, "loans", "", stats.loans],
+        [stats.year, "distinct_initiatives", "", stats.initiatives],
+    ]
+    rows += [[stats.year, "loans_per_asset", name, count] for name, count in sorted(stats.per_asset.items())]
+    rows += [[stats.year, "loans_per_location", name, count] for name, count in sorted(stats.per_location.items())]
     for index, (_label, count) in enumerate(stats.per_month, start=1):
-        writer.writerow([stats.year, "loans_per_month", f"{stats.year}-{index:02d}", count])
-    for name, share in sorted(stats.utilisation.items()):
-        writer.writerow([stats.year, "utilisation", name, f"{share:.4f}"])
+        rows.append([stats.year, "loans_per_month", f"{stats.year}-{index:02d}", count])
+    rows += [[stats.year, "utilisation", name, f"{share:.4f}"] for name, share in sorted(stats.utilisation.items())]
     return Response(
-        "\ufeff" + out.getvalue(),
+        write_csv(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="uitleen-statistiek-{stats.year}.csv"'},
     )

@@ -94,8 +94,8 @@ def retire(asset_id: int) -> tuple[Any, int, dict[str, str]]:
 class MaintenanceWindows(MethodView):
     @blp.response(200, MaintenanceOutSchema(many=True))
     def get(self, asset_id: int) -> list[Any]:
-        """The asset's maintenance windows, earliest first."""
-        return maintenance.list_maintenance_windows(get_session(), asset_id)
+        """The asset's maintenance windows, earliest first (the public: a public asset's, without reasons)."""
+        return maintenance.maintenance_windows_for(get_session(), asset_id, current_principal())
 
     @require_staff
     @blp.arguments(MaintenanceInSchema)

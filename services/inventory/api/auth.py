@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, make_response, request
+from flask import current_app, jsonify, make_response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.inventory.api.schemas import LoginSchema, PrincipalSchema, TokenInSchema, TokenOutSchema
-from services.inventory.domain import staff
-from shared.auth import clear_session_cookie, require_principal, require_staff, set_session_cookie
+from services.inventory.api.schemas import (
+    LoginSchema,
+    PrincipalSchema,
+    TokenInSchema,
+    TokenOutSchema,
+    TokenQuerySchema,
+)
+from services.inventory.domain import credentials, staff
+from shared.auth import clear_session_cookie, current_principal, require_principal, require_staff, set_session_cookie
 from shared.config import Settings
 from shared.db import get_session
-from shared.ratelimit import client_address, configured, failed_login, limit_setting, make_limiter
+from shared.ratelimit import client_address, configured, failed_login, limit_setting, make_limiter, typed_field
 
 limiter = make_limiter()
 
@@ -29,8 +35,16 @@ def limit_config(settings: Settings) -> dict[str, str]:
 
 
 def login_key() -> str:
-    email = (request.get_json(silent=True) or {}).get("email", "") if request.is_json else ""
-    return f"{client_address()}:{str(email).strip().lower()[:200]}"
+    """One back-off counter per address and account, whichever way in (the API or the form) is tried."""
+    return f"{client_address()}:{staff.account_key(typed_field('email'))[:200]}"
+
+
+# Shared limits: the JSON login and the login form count into the same windows (the scope names them), so
+# alternating between the two ways in gives no extra guesses.
+login_attempts = limiter.shared_limit(configured("LOGIN_LIMIT"), scope="login")
+login_failures = limiter.shared_limit(
+    configured("LOGIN_FAILURE_LIMIT"), scope="login-failures", key_func=login_key, deduct_when=failed_login
+)
 
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login and API tokens")
@@ -38,15 +52,16 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login a
 
 @blp.route("/login", methods=["POST"])
 # Every attempt counts towards the first limit; only failures towards the second, which is the back-off after
-# repeated wrong passwords (per address and e-mail, so one attacker cannot lock out a colleague elsewhere).
-@limiter.limit(configured("LOGIN_LIMIT"))
-@limiter.limit(configured("LOGIN_FAILURE_LIMIT"), key_func=login_key, deduct_when=failed_login)
+# repeated wrong passwords (per address and account, so one attacker cannot lock out a colleague elsewhere).
+@login_attempts
+@login_failures
 @blp.arguments(LoginSchema)
 @blp.response(200, PrincipalSchema)
 def login(data: dict[str, str]) -> Any:
     """Log in; sets the signed session cookie valid for every service of this origin."""
-    account = staff.authenticate(get_session(), data["email"], data["password"])
-    principal = staff.principal_for(account)
+    session = get_session()
+    principal = staff.log_in(session, data["email"], data["password"], current_app.config["SETTINGS"].session_hours)
+    session.commit()
     response = make_response(jsonify(PrincipalSchema().dump(principal)))
     set_session_cookie(response, principal)
     return response
@@ -55,6 +70,10 @@ def login(data: dict[str, str]) -> Any:
 @blp.route("/logout", methods=["POST"])
 @blp.response(204)
 def logout() -> Any:
+    """Log out: the session and every token minted from it are revoked, at every service."""
+    session = get_session()
+    credentials.end_session(session, current_principal())
+    session.commit()
     response = make_response("", 204)
     clear_session_cookie(response)
     return response
@@ -70,25 +89,38 @@ def me() -> Any:
 @blp.route("/tokens")
 class Tokens(MethodView):
     @require_staff
+    @blp.arguments(TokenQuerySchema, location="query")
+    @blp.response(200, TokenOutSchema(many=True))
+    def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """Your tokens, newest first (an administrator: everyone's, or ``staff_id``'s)."""
+        found = credentials.list_api_tokens(get_session(), require_principal(), query.get("staff_id"))
+        return [credentials.token_view(record) for record in found]
+
+    @require_staff
     @blp.arguments(TokenInSchema)
     @blp.response(201, TokenOutSchema)
     def post(self, data: dict[str, str]) -> dict[str, Any]:
-        """Issue an API token for a machine, acting as the calling staff member. Shown once."""
+        """Issue an API token acting as you, a child of the session or token you call with: it dies with that
+        credential and ends no later than it (API_TOKEN_DAYS at most). Shown once."""
         settings = current_app.config["SETTINGS"]
         session = get_session()
-        record, token = staff.issue_api_token(
-            session, require_principal().staff_id, data["name"], settings.secret_key, settings.api_token_days
+        record, token = credentials.issue_api_token(
+            session,
+            require_principal(),
+            data["name"],
+            settings.secret_key,
+            settings.api_token_days,
+            settings.session_hours,
         )
         session.commit()
-        fields = ("id", "name", "created_at", "expires_at", "revoked_at")
-        return {**{name: getattr(record, name) for name in fields}, "token": token}
+        return {**credentials.token_view(record), "token": token}
 
 
 @blp.route("/tokens/<token_id>", methods=["DELETE"])
 @require_staff
 @blp.response(204)
 def revoke(token_id: str) -> None:
-    """Revoke one of your tokens."""
+    """Revoke one of your tokens (an administrator: anyone's), and every token it minted."""
     session = get_session()
-    staff.revoke_api_token(session, require_principal().staff_id, token_id)
+    credentials.revoke_api_token(session, require_principal(), token_id)
     session.commit()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 from services.inventory.models import CATEGORIES, REQUIREMENT_KINDS
-from shared.fields import ID, Instant, StrictInteger, Text
+from shared.auth import current_principal
+from shared.fields import ID, EmailAddress, Instant, SingleLine, StrictInteger, Text
 
 CODE = validate.Regexp(
     r"^[a-z0-9][a-z0-9_-]{1,39}$",
@@ -32,12 +35,12 @@ class OpeningHoursSchema(StrictSchema):
 
 class LocationInSchema(StrictSchema):
     code = Text(required=True, validate=CODE)
-    name = Text(required=True, validate=validate.Length(min=1, max=200))
-    street = Text(required=True, validate=validate.Length(min=1, max=200))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    street = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     postal_code = Text(required=True, validate=validate.Regexp(r"^\d{4}$", error="A Belgian postal code has 4 digits."))
-    city = Text(load_default="Gent", validate=validate.Length(min=1, max=100))
-    phone = Text(allow_none=True, validate=validate.Length(max=40))
-    email = ma.fields.Email(allow_none=True)
+    city = SingleLine(load_default="Gent", validate=validate.Length(min=1, max=100))
+    phone = SingleLine(allow_none=True, validate=validate.Length(max=40))
+    email = EmailAddress(allow_none=True, validate=validate.Length(max=200))
     opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema), load_default=list)
 
 
@@ -68,8 +71,8 @@ class RequirementInSchema(StrictSchema):
         validate=validate.OneOf(REQUIREMENT_KINDS),
         metadata={"description": "What the borrower provides: confirm (a yes), license_plate, driver_category, text"},
     )
-    label_nl = Text(required=True, validate=validate.Length(min=1, max=200))
-    label_en = Text(required=True, validate=validate.Length(min=1, max=200))
+    label_nl = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    label_en = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     explanation_nl = Text(load_default="", validate=validate.Length(max=2000))
     explanation_en = Text(load_default="", validate=validate.Length(max=2000))
     provided_by_asset_id = StrictInteger(
@@ -92,14 +95,21 @@ class RequirementOutSchema(ma.Schema):
     label_en = Text()
     explanation_nl = Text()
     explanation_en = Text()
-    provided_by_asset_id = ma.fields.Integer(allow_none=True)
+    provided_by_asset_id = ma.fields.Method("_provider", allow_none=True, metadata={"type": "integer"})
     version = ma.fields.Integer()
+
+    def _provider(self, requirement: Any) -> int | None:
+        # A staff-only asset (the city's van) does not exist for the public, not even as an id.
+        provider = requirement.provided_by
+        if provider is None or (not provider.public and current_principal() is None):
+            return None
+        return int(provider.id)
 
 
 class AssetInSchema(StrictSchema):
     code = Text(required=True, validate=CODE)
-    name_nl = Text(required=True, validate=validate.Length(min=1, max=200))
-    name_en = Text(required=True, validate=validate.Length(min=1, max=200))
+    name_nl = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    name_en = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     description_nl = Text(load_default="", validate=validate.Length(max=5000))
     description_en = Text(load_default="", validate=validate.Length(max=5000))
     category = Text(required=True, validate=validate.OneOf(CATEGORIES))
@@ -169,11 +179,11 @@ class MaintenanceOutSchema(ma.Schema):
     asset_id = ma.fields.Integer()
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
-    reason = Text()
+    reason = Text(allow_none=True, metadata={"description": "staff only: null for the public"})
 
 
 class LoginSchema(StrictSchema):
-    email = ma.fields.Email(required=True)
+    email = EmailAddress(required=True)
     password = Text(required=True, validate=validate.Length(min=1, max=200), load_only=True)
 
 
@@ -185,13 +195,55 @@ class PrincipalSchema(ma.Schema):
     via = Text()
 
 
+class StaffInSchema(StrictSchema):
+    email = EmailAddress(required=True, validate=validate.Length(max=200))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    password = Text(required=True, load_only=True, validate=validate.Length(min=12, max=200))
+    role = Text(load_default="staff", validate=validate.OneOf(("staff", "admin")))
+    location_ids = ma.fields.List(StrictInteger(validate=ID), load_default=list, metadata={"description": "centres"})
+
+
+class StaffPatchSchema(StrictSchema):
+    """Only the fields sent are changed; a change of role, centres, active or password voids older credentials."""
+
+    name = SingleLine(validate=validate.Length(min=1, max=200))
+    password = Text(load_only=True, validate=validate.Length(min=12, max=200))
+    role = Text(validate=validate.OneOf(("staff", "admin")))
+    location_ids = ma.fields.List(StrictInteger(validate=ID))
+    active = ma.fields.Boolean()
+
+
+class StaffOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = Text()
+    name = Text()
+    role = Text()
+    location_ids = ma.fields.Method("_location_ids", metadata={"type": "array", "items": {"type": "integer"}})
+    active = ma.fields.Boolean()
+    claims_generation = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+
+    def _location_ids(self, account: Any) -> list[int]:
+        return [location.id for location in account.locations]
+
+
 class TokenInSchema(StrictSchema):
-    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TokenQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    staff_id = ma.fields.Integer(validate=ID, metadata={"description": "administrators: one staff member's tokens"})
 
 
 class TokenOutSchema(ma.Schema):
     id = Text()
     name = Text()
+    staff_id = ma.fields.Integer()
+    parent_id = Text(allow_none=True, metadata={"description": "the session or token that minted it"})
+    parent_kind = Text(allow_none=True, metadata={"description": "session or token; null: none (command line)"})
     created_at = ma.fields.AwareDateTime()
     expires_at = ma.fields.AwareDateTime()
     revoked_at = ma.fields.AwareDateTime(allow_none=True)

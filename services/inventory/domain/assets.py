@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from services.inventory.domain.concurrency import check_version, flush_versioned
-from services.inventory.domain.errors import AssetNotFound, AssetRetired, DuplicateCode, UnknownReference
+from services.inventory.domain.errors import (
+    AssetNotFound,
+    AssetRetired,
+    DuplicateCode,
+    UnknownReference,
+    check_one_line,
+)
 from services.inventory.domain.events import asset_snapshot, emit
 from services.inventory.domain.permissions import check_can_manage_location
 from services.inventory.domain.requirements import get_requirements_by_code
@@ -34,6 +40,9 @@ ASSET_FIELDS = (
     "max_loan_hours",
     "public",
 )
+
+# names reach mail subjects, CSV cells and one-line displays
+ONE_LINE_FIELDS = ("code", "name_nl", "name_en")
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ def _check_loan_lengths(min_hours: int, max_hours: int | None) -> None:
 def create_asset(session: Session, data: dict[str, Any], actor: Principal | None) -> Asset:
     """Raises Forbidden, DuplicateCode, UnknownReference (location, requirement codes), InvalidInput."""
     check_can_manage_location(actor, data["location_id"])
+    check_one_line(data, ONE_LINE_FIELDS)
     if session.scalar(sa.select(Asset.id).where(Asset.code == data["code"])) is not None:
         raise DuplicateCode(f"An asset with code {data['code']!r} already exists.", field="code")
     _check_location(session, data["location_id"])
@@ -122,6 +132,7 @@ def update_asset(
     if "location_id" in data:
         check_can_manage_location(actor, data["location_id"])
     check_version(asset.version, expected_version)
+    check_one_line(data, ONE_LINE_FIELDS)
     if asset.status == "retired":
         raise AssetRetired("A retired asset cannot be changed.")
     if (

@@ -1,6 +1,10 @@
 """The inventory's domain errors (mapped to problem+json by shared.errors)."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.fields import single_line_problem
 
 
 class AssetNotFound(NotFound):
@@ -29,3 +33,15 @@ class AssetRetired(Conflict):
 
 class UnknownReference(InvalidInput):
     """A field names a requirement, location or asset that does not exist."""
+
+
+def check_one_line(data: Mapping[str, Any], fields: Iterable[str]) -> None:
+    """Raises InvalidInput naming the first of ``fields`` in ``data`` that is not a single line.
+
+    The API's schemas refuse these already (``shared.fields.SingleLine``); the staff pages hand form text to
+    the domain directly, so the rule is asked here too, from the same function.
+    """
+    for name in fields:
+        value = data.get(name)
+        if isinstance(value, str) and single_line_problem(value):
+            raise InvalidInput(code="single_line", field=name)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from services.inventory.domain.concurrency import check_version, flush_versioned
-from services.inventory.domain.errors import DuplicateCode, LocationNotFound
+from services.inventory.domain.errors import DuplicateCode, LocationNotFound, check_one_line
 from services.inventory.domain.events import emit, location_snapshot
 from services.inventory.domain.permissions import check_can_manage_location, check_is_admin
 from services.inventory.models import Location, OpeningHours
@@ -20,6 +20,8 @@ from shared.auth import Principal
 from shared.errors import InvalidInput
 
 LOCATION_FIELDS = ("code", "name", "street", "postal_code", "city", "phone", "email")
+# what reaches mail (the centre's name and address in a reminder, its address as a recipient) is one line
+ONE_LINE_FIELDS = LOCATION_FIELDS
 
 
 def check_opening_hours(hours: Sequence[dict[str, Any]]) -> None:
@@ -72,6 +74,7 @@ def _set_hours(location: Location, hours: Sequence[dict[str, Any]]) -> None:
 def create_location(session: Session, data: dict[str, Any], actor: Principal | None) -> Location:
     """Raises Forbidden (admins only), DuplicateCode, InvalidInput (opening hours)."""
     check_is_admin(actor)
+    check_one_line(data, ONE_LINE_FIELDS)
     _ensure_code_free(session, data["code"])
     location = Location(**{k: data.get(k) for k in LOCATION_FIELDS if k in data})
     _set_hours(location, data.get("opening_hours", []))
@@ -88,6 +91,7 @@ def update_location(
     location = get_location(session, location_id)
     check_can_manage_location(actor, location.id)
     check_version(location.version, expected_version)
+    check_one_line(data, ONE_LINE_FIELDS)
     if "code" in data:
         _ensure_code_free(session, data["code"], own_id=location.id)
     for key in LOCATION_FIELDS:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.inventory.domain.concurrency import check_version, flush_versioned
-from services.inventory.domain.errors import DuplicateCode, RequirementNotFound, UnknownReference
+from services.inventory.domain.errors import DuplicateCode, RequirementNotFound, UnknownReference, check_one_line
 from services.inventory.domain.events import emit, requirement_snapshot
 from services.inventory.domain.permissions import check_is_admin
 from services.inventory.models import Asset, Requirement
@@ -23,6 +23,7 @@ REQUIREMENT_FIELDS = (
     "explanation_en",
     "provided_by_asset_id",
 )
+ONE_LINE_FIELDS = ("code", "label_nl", "label_en")
 
 
 def list_requirements(session: Session) -> list[Requirement]:
@@ -53,6 +54,7 @@ def _check_provider(session: Session, asset_id: int | None) -> None:
 def create_requirement(session: Session, data: dict[str, Any], actor: Principal | None) -> Requirement:
     """Raises Forbidden (admins only), DuplicateCode, UnknownReference."""
     check_is_admin(actor)
+    check_one_line(data, ONE_LINE_FIELDS)
     if session.scalar(sa.select(Requirement.id).where(Requirement.code == data["code"])) is not None:
         raise DuplicateCode(f"A requirement with code {data['code']!r} already exists.", field="code")
     _check_provider(session, data.get("provided_by_asset_id"))
@@ -70,6 +72,7 @@ def update_requirement(
     check_is_admin(actor)
     requirement = get_requirement(session, requirement_id)
     check_version(requirement.version, expected_version)
+    check_one_line(data, ONE_LINE_FIELDS)
     if (
         "code" in data
         and data["code"] != requirement.code

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.wrappers import Response
 
-from services.inventory.api.auth import limiter
-from services.inventory.domain import staff
-from services.inventory.web import beheer
+from services.inventory.api.auth import login_attempts, login_failures
+from services.inventory.domain import credentials, staff
+from services.inventory.web import beheer, tokens  # noqa: F401  (tokens adds its routes to beheer)
 from shared.auth import clear_session_cookie, current_principal, set_session_cookie
 from shared.clock import to_local
 from shared.db import get_session
 from shared.errors import Unauthorized
-from shared.ratelimit import client_address, configured, failed_login
 
 blp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -56,10 +55,6 @@ TEXT = {
 }
 
 
-def form_login_key() -> str:
-    return f"{client_address()}:{request.form.get('email', '').strip().lower()[:200]}"
-
-
 def _next() -> str:
     target = request.values.get("next", "/staff")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -89,19 +84,22 @@ def login_form() -> tuple[str, int] | Response:
 
 
 @blp.post("/login")
-@limiter.limit(configured("LOGIN_LIMIT"))
-@limiter.limit(configured("LOGIN_FAILURE_LIMIT"), key_func=form_login_key, deduct_when=failed_login)
+@login_attempts  # the same counters as the JSON login (services.inventory.api.auth)
+@login_failures
 def login() -> tuple[str, int] | Response:
     try:
         validate_csrf(request.form.get("csrf_token"))
     except Exception:  # flask_wtf raises ValidationError for a missing, expired or forged token
         return _page("expired", 400)
+    db = get_session()
     try:
-        account = staff.authenticate(get_session(), request.form.get("email", ""), request.form.get("password", ""))
+        hours = current_app.config["SETTINGS"].session_hours
+        principal = staff.log_in(db, request.form.get("email", ""), request.form.get("password", ""), hours)
     except Unauthorized:
         return _page("wrong", 401)
+    db.commit()
     response = redirect(_next(), code=303)
-    set_session_cookie(response, staff.principal_for(account))
+    set_session_cookie(response, principal)
     return response
 
 
@@ -111,6 +109,9 @@ def logout() -> Response:
         validate_csrf(request.form.get("csrf_token"))
     except Exception:
         return redirect("/staff", code=303)
+    db = get_session()
+    credentials.end_session(db, current_principal())  # the session, and tokens minted with it, end here
+    db.commit()
     response = redirect("/", code=303)
     clear_session_cookie(response)
     return response

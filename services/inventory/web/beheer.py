@@ -68,6 +68,7 @@ WORDS = {
         "explanation_nl": "Uitleg in één zin (Nederlands)",
         "explanation_en": "Uitleg in één zin (Engels)",
         "required": "Vul dit in.",
+        "single_line": "Eén regel, zonder regeleinden of stuurtekens.",
     },
     "en": {
         "title": "Manage assets",
@@ -112,6 +113,7 @@ WORDS = {
         "explanation_nl": "Explanation in one sentence (Dutch)",
         "explanation_en": "Explanation in one sentence (English)",
         "required": "Please fill this in.",
+        "single_line": "One line, without line breaks or control characters.",
     },
 }
 
@@ -213,7 +215,8 @@ def update(asset_id: int) -> Response | tuple[str, int]:
     except DomainError as error:
         db.rollback()
         field = next((p.field for p in error.problems if p.field), "general")
-        return asset_page(asset_id, {str(field): error.detail}, 422)
+        words = WORDS[_lang()].get(error.code) or error.detail or WORDS[_lang()]["problem"]
+        return asset_page(asset_id, {str(field): words}, 422)
     flash(WORDS[_lang()]["saved"], "ok")
     return redirect(f"/inventory/beheer/materiaal/{asset_id}", code=303)
 

@@ -25,11 +25,11 @@ from services.notify.config import NotifyConfig
 from services.notify.domain import notifications
 from services.notify.domain.privacy import apply_contact_anonymised
 from services.notify.domain.schedule import IMMEDIATE, digest_due, reminders_for
-from services.notify.models import Asset, Booking, BookingItem, Location, RevokedToken
+from services.notify.models import Asset, Booking, BookingItem, Location, RevokedToken, StaffChange
 from shared.consumer import Handler
 from shared.events import Envelope
 from shared.revocations import EVENT_TYPE as TOKEN_REVOKED
-from shared.revocations import token_revoked_handler
+from shared.revocations import STAFF_CHANGED, staff_changed_handler, token_revoked_handler
 
 # Messages still worth sending when their event arrives after a newer one of the same booking.
 OUT_OF_ORDER_HARMLESS = ("request_received", "new_request")
@@ -170,6 +170,7 @@ def event_handlers(config: NotifyConfig) -> dict[str, Handler]:
     handlers: dict[str, Callable[[Session, Envelope], None]] = {event.type: booking_handler for event in RequestEvent}
     handlers[booking_contract.CONTACT_ANONYMISED] = apply_contact_anonymised
     handlers[TOKEN_REVOKED] = token_revoked_handler(RevokedToken)
+    handlers[STAFF_CHANGED] = staff_changed_handler(StaffChange)
     for verb in ("created", "updated"):
         handlers[f"inventory.location.{verb}"] = apply_location_event
     for verb in ("created", "updated", "retired"):

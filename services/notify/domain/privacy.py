@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services.notify.models import Booking, CapturedMail, DeadLetter, PrivacyAction, ScheduledNotification
 from shared import clock
 from shared.events import Envelope
-from shared.privacy import ERASED, Subject, national_phone
+from shared.privacy import ERASED, Subject, email_key, email_key_sql, national_phone
 
 # Planned messages to the requester that can no longer go anywhere once the contact is gone.
 PENDING = ("scheduled", "sending", "call_list")
@@ -78,7 +78,7 @@ def apply_contact_anonymised(session: Session, envelope: Envelope) -> None:
         row.secret = None
         if row.status in PENDING:
             row.status, row.reason, row.lease_until = "skipped", "contact anonymised", None
-    mail_filter = [CapturedMail.recipient.in_(addresses)] if addresses else []
+    mail_filter = [email_key_sql(CapturedMail.recipient).in_({email_key(a) for a in addresses})] if addresses else []
     if message_ids:
         mail_filter.append(CapturedMail.message_id.in_(message_ids))
     if mail_filter:
@@ -92,7 +92,7 @@ def _matching_bookings(session: Session, subject: Subject) -> list[Booking]:
         booking = session.get(Booking, int(subject.normalised))
         return [booking] if booking else []
     if subject.kind == "email":
-        query = sa.select(Booking).where(sa.func.lower(Booking.contact_email) == subject.normalised)
+        query = sa.select(Booking).where(email_key_sql(Booking.contact_email) == subject.normalised)
         return list(session.scalars(query.order_by(Booking.request_id)))
     # The phone lives only in the snapshot (JSON): compared in Python, over the bookings that still have one.
     wanted = subject.normalised
@@ -113,7 +113,7 @@ def export_person(session: Session, subject: Subject, staff_id: int | None, now:
         addresses.add(subject.normalised)
     conditions = [ScheduledNotification.request_id.in_(request_ids)] if request_ids else []
     if addresses:
-        conditions.append(sa.func.lower(ScheduledNotification.recipient).in_({a.lower() for a in addresses}))
+        conditions.append(email_key_sql(ScheduledNotification.recipient).in_({email_key(a) for a in addresses}))
     notifications = (
         list(
             session.scalars(
@@ -128,7 +128,7 @@ def export_person(session: Session, subject: Subject, staff_id: int | None, now:
     message_ids = [n.message_id for n in notifications if n.message_id]
     mail_conditions = []
     if addresses:
-        mail_conditions.append(sa.func.lower(CapturedMail.recipient).in_({a.lower() for a in addresses}))
+        mail_conditions.append(email_key_sql(CapturedMail.recipient).in_({email_key(a) for a in addresses}))
     if message_ids:
         mail_conditions.append(CapturedMail.message_id.in_(message_ids))
     mails = (

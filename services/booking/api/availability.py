@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 
 from services.booking.api.schemas import (
     AvailabilityOutSchema,
@@ -18,6 +17,8 @@ from services.booking.models import InvAsset
 from shared.auth import current_principal
 from shared.db import get_session
 from shared.errors import NotFound
+from shared.openapi import problems
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("availability", __name__, url_prefix="", description="Availability and search")
 
@@ -25,6 +26,7 @@ blp = Blueprint("availability", __name__, url_prefix="", description="Availabili
 @blp.route("/availability")
 @blp.arguments(AvailabilityQuerySchema, location="query")
 @blp.response(200, AvailabilityOutSchema(many=True))
+@problems(404)
 def availability(query: dict[str, Any]) -> list[dict[str, Any]]:
     """Free units of an asset, or of every asset at a location, per Brussels day or per hour."""
     session = get_session()

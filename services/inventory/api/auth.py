@@ -6,14 +6,15 @@ from typing import Any
 
 from flask import current_app, jsonify, make_response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.inventory.api.schemas import LoginSchema, PrincipalSchema, TokenInSchema, TokenOutSchema
 from services.inventory.domain import staff
 from shared.auth import clear_session_cookie, require_principal, require_staff, set_session_cookie
 from shared.config import Settings
 from shared.db import get_session
+from shared.openapi import problems
 from shared.ratelimit import client_address, configured, failed_login, limit_setting, make_limiter
+from shared.web import ApiBlueprint as Blueprint
 
 limiter = make_limiter()
 
@@ -29,7 +30,8 @@ def limit_config(settings: Settings) -> dict[str, str]:
 
 
 def login_key() -> str:
-    email = (request.get_json(silent=True) or {}).get("email", "") if request.is_json else ""
+    body = request.get_json(silent=True) if request.is_json else None
+    email = body.get("email", "") if isinstance(body, dict) else ""  # any JSON may come: the schema judges it later
     return f"{client_address()}:{str(email).strip().lower()[:200]}"
 
 
@@ -43,6 +45,7 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login a
 @limiter.limit(configured("LOGIN_FAILURE_LIMIT"), key_func=login_key, deduct_when=failed_login)
 @blp.arguments(LoginSchema)
 @blp.response(200, PrincipalSchema)
+@problems(401, 429)
 def login(data: dict[str, str]) -> Any:
     """Log in; sets the signed session cookie valid for every service of this origin."""
     account = staff.authenticate(get_session(), data["email"], data["password"])
@@ -62,6 +65,7 @@ def logout() -> Any:
 
 @blp.route("/me", methods=["GET"])
 @blp.response(200, PrincipalSchema)
+@problems(401, security="staff")
 def me() -> Any:
     """Who is logged in (401 when nobody)."""
     return require_principal()

@@ -93,7 +93,12 @@ def serve(port: int) -> int:
         # Own process groups: Ctrl-C reaches us, and we stop the children in order, gracefully.
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     print(f"\nUitleen draait op http://127.0.0.1:{port}/  (Ctrl-C stopt alles)", flush=True)
-    print(f"Staff login: {STAFF[0]['email']} / {DEMO_PASSWORD}  (demo only)\n", flush=True)
+    print(f"Staff login: {STAFF[0]['email']} / {DEMO_PASSWORD}  (demo only)", flush=True)
+    print(
+        f"Verstuurde mail: http://127.0.0.1:{port}/notify/outbox-mail  (meld je eerst aan als medewerker; "
+        "captured mail: log in as staff first)\n",
+        flush=True,
+    )
     exit_code = 0
     while not stopping:
         for name, process in processes.items():

@@ -31,7 +31,7 @@ from apispec import BasePlugin
 from flask import Flask
 
 from shared.auth import SESSION_COOKIE, require_admin, require_staff
-from shared.guard import WRITE_METHODS, view_function
+from shared.guard import MAX_QUERY_INT, WRITE_METHODS, view_function
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,6 +112,14 @@ def operation_statuses(function: Any, method: str, has_path_parameters: bool) ->
     return statuses
 
 
+def _document_query_bounds(operation: dict[str, Any]) -> None:
+    """An integer query parameter without a maximum has the guard's (shared.guard.check_query_integers)."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema") if isinstance(parameter, dict) else None
+        if parameter.get("in") == "query" and isinstance(schema, dict) and schema.get("type") == "integer":
+            schema.setdefault("maximum", MAX_QUERY_INT)
+
+
 class ProblemDocs(BasePlugin):
     """An apispec plugin: completes each operation of ``app`` with its statuses and security."""
 
@@ -132,3 +140,4 @@ class ProblemDocs(BasePlugin):
                 responses[status] = http.HTTPStatus(status).name  # the problem+json components of ProblemApi
             operation["responses"] = dict(sorted(responses.items(), key=lambda item: str(item[0])))
             operation["security"] = STAFF_CREDENTIALS if needs_credentials(function) else ANYONE
+            _document_query_bounds(operation)

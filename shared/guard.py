@@ -108,10 +108,13 @@ def _refuse_constant(name: str) -> None:
 # digits (beyond 64 bits, or a long mantissa) or a 3-digit exponent. Inside a string it is a false alarm that costs
 # only time: most bodies have none of these, and the C parser alone reads them.
 _LONG_NUMBER = re.compile(r"[0-9]{19}|[eE][+-]?[0-9]{3}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _needs_care(text: str) -> bool:
-    return "\\u" in text or "NaN" in text or "Infinity" in text or _LONG_NUMBER.search(text) is not None
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):  # only an escape can make a surrogate: UTF-8 cannot
+        return True
+    return "NaN" in text or "Infinity" in text or _LONG_NUMBER.search(text) is not None
 
 
 def load_json(data: bytes | str) -> Any:

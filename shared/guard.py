@@ -39,11 +39,12 @@ from webargs.flaskparser import FlaskParser
 
 from shared.auth import SESSION_COOKIE
 from shared.errors import problem_response
+from shared.fields import MAX_ID
 
 MAX_JSON_DEPTH = 32  # the deepest request body we take (items → answers) is 4 levels deep
 MAX_NUMBER_CHARS = 40
 MAX_JSON_INT = 2**63 - 1  # the widest integer column any service has (BIGINT)
-MAX_QUERY_INT = 2**31 - 1  # shared.fields.MAX_ID: what an id column (INTEGER) holds; pages beyond it are empty
+MAX_QUERY_INT = MAX_ID  # what an id column (INTEGER) holds; a page beyond it is empty anyway
 CSRF_HEADER = "X-Requested-With"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_REPORTED = 20  # a body full of bad numbers gets the first few named, not a megabyte of errors

@@ -201,7 +201,8 @@ def test_any_query_value_to_any_json_read_is_answered_without_a_5xx(apps_on_each
 
 @pytest.mark.parametrize("body", ["[]", '"x"', "1", "null", '[{"email": "a@example.org"}]'])
 def test_limiters_and_idempotency_read_any_json_shape(service_apps, body):
-    """Read before the schema: the login back-off's key and the submission's idempotency hash."""
+    """What reads the body before the schema does: the login back-off's key function (a list once made it a
+    500), and the submission's limiter with an Idempotency-Key; the schema then refuses the shape."""
     login = anonymous(service_apps["inventory"]).post("/auth/login", data=body, content_type="application/json")
     assert login.status_code == 422, login.json
     submit = anonymous(service_apps["booking"]).post(

@@ -98,3 +98,33 @@ JSON = st.recursive(
 @settings(max_examples=200, deadline=None)
 def test_any_json_value_within_the_limits_reads_back_as_itself(value):
     assert load_json(json.dumps(value)) == value
+
+
+def test_the_apps_json_provider_still_reads_flasks_own_signed_session_with_its_tags():
+    from datetime import UTC, datetime
+
+    from flask import Flask
+
+    from shared.guard import init_guard
+
+    app = Flask("probe")
+    app.secret_key = "probe-secret-key-long-enough-0123456789"
+    init_guard(app)
+    moment = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+
+    @app.get("/set")
+    def set_session() -> str:
+        from flask import session
+
+        session["when"], session["pair"] = moment, ("a", b"b")
+        return "ok"
+
+    @app.get("/get")
+    def get_session() -> str:
+        from flask import session
+
+        return repr((session["when"] == moment, session["pair"]))
+
+    client = app.test_client()
+    client.get("/set")
+    assert client.get("/get").text == "(True, ('a', b'b'))"

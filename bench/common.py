@@ -52,7 +52,8 @@ class Context:
         return Client(self.topology.gateway)
 
     def staff(self) -> dict[str, str]:
-        return {"Cookie": self.cookie}
+        # a write with the session cookie needs X-Requested-With, as the suite's own pages send (shared/guard.py)
+        return {"Cookie": self.cookie, "X-Requested-With": "XMLHttpRequest"}
 
     def conninfo(self, service: str) -> str:
         return self.topology.database_urls[service].replace("postgresql+psycopg://", "postgresql://")

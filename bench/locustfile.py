@@ -172,6 +172,7 @@ class Desk(HttpUser):
     def on_start(self) -> None:
         response = self.client.post("/inventory/auth/login", json=DEMO_ADMIN, name="api: staff login")
         response.raise_for_status()
+        self.client.headers["X-Requested-With"] = "XMLHttpRequest"  # what a cookie write needs (shared/guard.py)
 
     @task
     def decide(self) -> None:

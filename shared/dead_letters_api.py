@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from shared.auth import require_admin
@@ -18,6 +17,8 @@ from shared.consumer import Handler, UnknownDeadLetter, replay_dead_letter
 from shared.db import get_database, get_session
 from shared.errors import Conflict, NotFound
 from shared.http import paginate_query
+from shared.openapi import problems
+from shared.web import ApiBlueprint
 
 
 class DeadLetterOutSchema(Schema):
@@ -38,8 +39,8 @@ class ReplayOutSchema(Schema):
 
 def make_dead_letter_blueprint(
     dead_letter_model: Any, processed_model: Any, handlers: Callable[[], dict[str, Handler]]
-) -> Blueprint:
-    blp = Blueprint("dead_letters", __name__, url_prefix="/dead-letters", description="Events that kept failing")
+) -> ApiBlueprint:
+    blp = ApiBlueprint("dead_letters", __name__, url_prefix="/dead-letters", description="Events that kept failing")
 
     @blp.route("")
     class DeadLetters(MethodView):
@@ -55,6 +56,7 @@ def make_dead_letter_blueprint(
     class ReplayDeadLetter(MethodView):
         @require_admin
         @blp.response(200, ReplayOutSchema)
+        @problems(409)
         def post(self, dead_letter_id: int) -> dict[str, Any]:
             """Apply the event again now (a no-op if it was processed meanwhile); 409 if it fails again."""
             database = get_database()

@@ -13,6 +13,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.utils import prepare_response
 from kombu import Connection
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -24,8 +25,10 @@ from shared.confirmations import Confirmations
 from shared.db import Database
 from shared.errors import PROBLEM_JSON, register_error_handlers
 from shared.fields import MAX_ID
+from shared.guard import GuardedParser, init_guard
 from shared.logging import configure_logging, init_request_logging
 from shared.metrics import GaugeReader, init_metrics
+from shared.openapi import SECURITY_SCHEMES, ProblemDocs
 from shared.ratelimit import configure_limits
 from shared.routing import ROUTES, queue_name
 
@@ -65,9 +68,18 @@ class ProblemSchema(ma.Schema):
 
 
 class ProblemApi(Api):
-    """flask-smorest's Api, with every error answered, and documented, as RFC 9457 problem+json."""
+    """flask-smorest's Api, with every error answered, and documented, as RFC 9457 problem+json.
+
+    No blanket ``default`` response: ``shared.openapi.ProblemDocs`` lists each operation's statuses and security.
+    """
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app, spec_kwargs={"extra_plugins": [ProblemDocs(app)]})
+        for name, scheme in SECURITY_SCHEMES.items():
+            self.spec.components.security_scheme(name, scheme)
 
     def _register_error_handlers(self) -> None:
         register_error_handlers(self._app)
@@ -79,9 +91,13 @@ class ProblemApi(Api):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_JSON)
             self.spec.components.response(status.name, response, lazy=True)
-        default = {"description": "Any error, as problem details", "schema": self.ERROR_SCHEMA}
-        prepare_response(default, self.spec, PROBLEM_JSON)
-        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+
+
+class ApiBlueprint(SmorestBlueprint):
+    """A flask-smorest Blueprint whose ``@blp.arguments`` read the JSON body the input guard parsed and checked
+    (``shared.guard``), instead of parsing the raw bytes a second time."""
+
+    ARGUMENTS_PARSER = GuardedParser()
 
 
 def api_config(service: str, title: str) -> dict[str, Any]:
@@ -185,6 +201,8 @@ def build_service_app(
     database.init_app(app)
     init_request_logging(app, service)
     init_security_headers(app, settings)
+    # Before register(): the guard runs before the limiters' key functions and the views read anything.
+    init_guard(app)
     init_metrics(
         app,
         service,

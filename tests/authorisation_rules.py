@@ -217,8 +217,9 @@ NOTIFY = {
     "GET /notify/call-list": Rule(CENTRE, query="location_id=<location_id>&day=<day>"),
     "GET /notify/ical/locations/<int:location_id>.ics": Rule(CENTRE),
     "GET /notify/ical/assets/<int:asset_id>.ics": Rule("401 401 scoped ok ok"),  # lists only one's own centres
-    # the demo's captured mail (NOTIFY_MAIL_BACKEND=capture, refused in production): public by design
-    "GET /notify/outbox-mail": PUBLIC,
+    # the demo's captured mail (NOTIFY_MAIL_BACKEND=capture, refused in production) holds private links: staff
+    # read their own centres' mail, admins all; the anonymous visitor gets a page saying to log in
+    "GET /notify/outbox-mail": Rule("401 401 scoped mine mine"),
     "GET /notify/dead-letters": ADMIN,
     "POST /notify/dead-letters/<int:dead_letter_id>/replay": Rule(ADMIN.outcomes, fresh=True),
     "GET /notify/berichten": Rule("login login scoped mine mine"),

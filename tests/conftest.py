@@ -22,8 +22,9 @@ from shared import clock
 from shared.config import SERVICES, Settings, load_settings
 from shared.db import Database
 from shared.migrations import upgrade
+from tests.support.clients import SameOriginClient
 
-pytest_plugins = ["tests.booking_fixtures", "tests.support.embedded"]
+pytest_plugins = ["tests.booking_fixtures", "tests.support.embedded", "tests.support.api_routes"]
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -133,6 +134,16 @@ def databases(_databases: dict[str, Database]) -> dict[str, Database]:
 @pytest.fixture
 def inventory_db(databases: dict[str, Database]) -> Database:
     return databases["inventory"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _same_origin_test_clients() -> Iterator[None]:
+    """Every app's test client sends what the suite's own pages do (tests/support/clients.py): one place, so that
+    the hundreds of calls made with a staff session cookie meet the JSON API's cross-site rule (shared.guard)."""
+    default = Flask.test_client_class
+    Flask.test_client_class = SameOriginClient
+    yield
+    Flask.test_client_class = default
 
 
 @pytest.fixture(autouse=True)

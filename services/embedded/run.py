@@ -94,7 +94,12 @@ def serve(port: int, public_url: str) -> int:
         # Own process groups: Ctrl-C reaches us, and we stop the children in order, gracefully.
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     print(f"\nUitleen draait op {public_url}/  (Ctrl-C stopt alles)", flush=True)
-    print(f"Staff login: {STAFF[0]['email']} / {DEMO_PASSWORD}  (demo only)\n", flush=True)
+    print(f"Staff login: {STAFF[0]['email']} / {DEMO_PASSWORD}  (demo only)", flush=True)
+    print(
+        f"Verstuurde mail: {public_url}/notify/outbox-mail  (meld je eerst aan als medewerker; "
+        "captured mail: log in as staff first)\n",
+        flush=True,
+    )
     exit_code = 0
     while not stopping:
         for name, process in processes.items():

@@ -69,8 +69,8 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
     from services.booking.models import DeadLetter as BookingDeadLetter
     from services.inventory.domain.credentials import issue_root_token
     from services.inventory.models import Location, StaffAccount
+    from services.notify.models import CapturedMail, ScheduledNotification
     from services.notify.models import DeadLetter as NotifyDeadLetter
-    from services.notify.models import ScheduledNotification
     from shared.consumer import record_dead_letter
     from shared.events import Envelope
 
@@ -130,6 +130,17 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
                 recipient=EMAIL,
                 language="nl",
                 attempts=3,
+                message_id="<notification-k-a@uitleen.stad.gent>",
+            )
+        )
+        # what the embedded default captured of it (/notify/outbox-mail: staff of centre A and admins read it)
+        session.add(
+            CapturedMail(
+                message_id="<notification-k-a@uitleen.stad.gent>",
+                recipient=EMAIL,
+                subject="Goedgekeurd",
+                text="",
+                html="",
             )
         )
     inventory = apps["inventory"].test_client()

@@ -59,7 +59,7 @@ def test_delivery_log_is_for_staff_and_searchable(notify_client: FlaskClient, ca
 
 def test_captured_mail_page_shows_the_mail(notify_client: FlaskClient, captured: Pipeline) -> None:  # noqa: F811
     run(captured, "approved")
-    page = notify_client.get("/outbox-mail")
+    page = notify_client.get("/outbox-mail", headers=staff_headers())  # staff only: tests/api/test_outbox_mail.py
     assert page.status_code == 200 and "Goedgekeurd: je aanvraag UL-00001" in page.text
     assert "agenda-afspraak (.ics)" in page.text
 

@@ -92,7 +92,7 @@ def test_make_run_serves_the_demo_and_keeps_data_across_a_restart(tmp_path):
             "POST",
             f"{base}/inventory/requirements",
             {"code": "fietskar", "kind": "confirm", "label_nl": "Fietskar", "label_en": "Bike trailer"},
-            headers={"Cookie": cookie},
+            headers={"Cookie": cookie, "X-Requested-With": "XMLHttpRequest"},  # a cookie write needs it
         )
         assert status == 201
         assert http("GET", f"{base}/booking/openapi.json")[0] == 200
@@ -102,6 +102,7 @@ def test_make_run_serves_the_demo_and_keeps_data_across_a_restart(tmp_path):
         output = stop(process)
     assert process.returncode == 0, output
     assert f"http://127.0.0.1:{port}/" in output
+    assert f"http://127.0.0.1:{port}/notify/outbox-mail  (meld je eerst aan als medewerker" in output
     assert "uitleen: stopped" in output
 
     process = start(tmp_path, port)

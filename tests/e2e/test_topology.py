@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
+import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -105,7 +106,8 @@ def run_the_request(topology, smtp: SmtpServer) -> list[str]:
     created = wait_for(submitted, 60, "booking's copy of the inventory to receive the demo assets")
     status, me, headers = call("POST", "/inventory/auth/login", {"email": STAFF[0]["email"], "password": DEMO_PASSWORD})
     assert status == 200, me
-    cookie = {"Cookie": headers["Set-Cookie"].split(";")[0]}
+    # a write with the session cookie carries X-Requested-With, as the suite's own pages do (shared/guard.py)
+    cookie = {"Cookie": headers["Set-Cookie"].split(";")[0], "X-Requested-With": "XMLHttpRequest"}
     status, approved, _ = call("POST", f"/booking/requests/{created['request_id']}/approve", {}, headers=cookie)
     assert status == 200, approved
     assert approved["status"] == "approved"
@@ -123,6 +125,9 @@ def run_the_request(topology, smtp: SmtpServer) -> list[str]:
     bodies = "\n".join(m.get_body(preferencelist=("plain",)).get_content() for m in mails)
     assert "Buurtcentrum Nieuw Gent" in bodies
     assert any(part.get_content_type() == "text/calendar" for m in mails for part in m.walk())
+    # metrics are for the inside: not through the gateway, but where Prometheus scrapes (booking's own port)
     status, _, _ = call("GET", "/booking/metrics")
-    assert status == 200
+    assert status == 404
+    with urllib.request.urlopen("http://127.0.0.1:8102/booking/metrics", timeout=10) as scraped:
+        assert scraped.status == 200 and b"uitleen_outbox_backlog" in scraped.read()
     return [token, cookie["Cookie"].split("=", 1)[1]]

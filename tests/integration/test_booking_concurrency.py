@@ -46,6 +46,7 @@ def call(url: str, body: Any = None, cookie: str | None = None, headers: dict[st
     request.add_header("Content-Type", "application/json")
     if cookie:
         request.add_header("Cookie", f"{SESSION_COOKIE}={cookie}")
+        request.add_header("X-Requested-With", "XMLHttpRequest")  # a write with the cookie needs it (shared/guard.py)
     for name, value in (headers or {}).items():
         request.add_header(name, value)
     try:

@@ -209,3 +209,104 @@ def test_nginx_configuration_is_valid(tmp_path):
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def gateway(tmp_path):
+    """The gateway's real locations.conf in nginx, in front of one stub upstream that answers 200 to anything
+    (and says which path it got): what the gateway forwards, and what it keeps to itself."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"up")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = _free_port()
+    local = (ROOT / "deploy/nginx/local.conf").read_text().replace("127.0.0.1:8100", f"127.0.0.1:{port}")
+    for service_port in ("8101", "8102", "8103"):
+        local = local.replace(f"127.0.0.1:{service_port}", f"127.0.0.1:{upstream.server_port}")
+    (tmp_path / "nginx.conf").write_text(local)
+    (tmp_path / "locations.conf").write_bytes((ROOT / "deploy/nginx/locations.conf").read_bytes())
+    assert shutil.which("nginx"), "nginx is missing: deploy/ensure-services.sh installs it"
+    nginx = subprocess.Popen(
+        ["nginx", "-p", f"{tmp_path}/", "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for_port(port, nginx)
+        yield f"127.0.0.1:{port}", seen
+    finally:
+        nginx.terminate()
+        nginx.communicate(timeout=10)
+        upstream.shutdown()
+        upstream.server_close()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else "nginx exited"
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError("nginx did not listen")
+
+
+def _get(address: str, path: str) -> int:
+    import http.client
+
+    connection = http.client.HTTPConnection(address, timeout=5)
+    connection.request("GET", path)  # sent as written: no client-side normalisation
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+METRICS_PATHS = [
+    "/inventory/metrics",
+    "/booking/metrics",
+    "/notify/metrics",
+    "/notify/metrics/",
+    "/booking/metrics?format=text",
+    "/booking//metrics",
+    "/booking/./metrics",
+    "/inventory/x/../metrics",
+    "/booking/%6detrics",
+    "/booking%2Fmetrics",
+    "/metrics",
+]
+
+
+def test_the_gateway_keeps_metrics_inside_however_the_path_is_spelled(gateway):
+    address, seen = gateway
+    for path in METRICS_PATHS:
+        assert _get(address, path) == 404, path
+    assert seen == [], f"the gateway forwarded {seen}"
+    # everything else still goes through: the services' other routes, the pages, a path that merely contains it
+    for path in ("/booking/healthz", "/inventory/assets", "/notify/deliveries", "/", "/lenen/metrics-kit"):
+        assert _get(address, path) == 200, path
+    assert len(seen) == 5

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from services.booking.api.schemas import (
     AvailabilityOutSchema,
     AvailabilityQuerySchema,
@@ -16,6 +14,8 @@ from services.booking.queries import availability as queries
 from shared import clock
 from shared.auth import current_principal
 from shared.db import get_session
+from shared.openapi import problems
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("availability", __name__, url_prefix="", description="Availability and search")
 
@@ -23,6 +23,7 @@ blp = Blueprint("availability", __name__, url_prefix="", description="Availabili
 @blp.route("/availability")
 @blp.arguments(AvailabilityQuerySchema, location="query")
 @blp.response(200, AvailabilityOutSchema(many=True))
+@problems(404)
 def availability(query: dict[str, Any]) -> list[dict[str, Any]]:
     """Free units of an asset, or of every asset at a location, per Brussels day or per hour."""
     return queries.availability_of(

@@ -11,7 +11,6 @@ from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from services.booking.domain import privacy
@@ -21,7 +20,9 @@ from shared import clock
 from shared.auth import require_admin, require_principal
 from shared.db import get_session
 from shared.http import paginate_query
+from shared.openapi import problems
 from shared.privacy import SubjectSchema
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("privacy", __name__, url_prefix="/privacy", description="GDPR: export and erase a person's data")
 
@@ -138,6 +139,7 @@ def export(data: dict[str, Any]) -> dict[str, Any]:
 @require_admin
 @blp.arguments(EraseSchema)
 @blp.response(200, EraseOutSchema)
+@problems(409)
 def erase(data: dict[str, Any]) -> dict[str, Any]:
     """Admin: anonymise the person's requests now (audited; notify is told by event).
 

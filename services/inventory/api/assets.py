@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.inventory.api.schemas import (
     AssetInSchema,
@@ -19,6 +18,8 @@ from services.inventory.domain import assets, maintenance
 from shared.auth import current_principal, require_principal, require_staff
 from shared.db import get_session
 from shared.http import etag_headers, paginate_query, required_if_match
+from shared.openapi import problems
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("assets", __name__, url_prefix="/assets", description="Lendable assets")
 
@@ -48,6 +49,7 @@ class Assets(MethodView):
     @require_staff
     @blp.arguments(AssetInSchema)
     @blp.response(201, AssetOutSchema)
+    @problems(403, 409)
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add an asset to the catalogue (staff)."""
         session = get_session()
@@ -69,6 +71,7 @@ class AssetById(MethodView):
     @require_staff
     @blp.arguments(AssetPatchSchema)
     @blp.response(200, AssetOutSchema)
+    @problems(403, 409, 412, 428)
     def patch(self, data: dict[str, Any], asset_id: int) -> tuple[Any, int, dict[str, str]]:
         """Change an asset (staff). Needs If-Match with the ETag read; a stale one gets 412."""
         expected = required_if_match()
@@ -81,6 +84,7 @@ class AssetById(MethodView):
 @blp.route("/<int:asset_id>/retire", methods=["POST"])
 @require_staff
 @blp.response(200, AssetOutSchema)
+@problems(403, 412, 428)
 def retire(asset_id: int) -> tuple[Any, int, dict[str, str]]:
     """Retire an asset for good (staff). Needs If-Match."""
     expected = required_if_match()
@@ -100,6 +104,7 @@ class MaintenanceWindows(MethodView):
     @require_staff
     @blp.arguments(MaintenanceInSchema)
     @blp.response(201, MaintenanceOutSchema)
+    @problems(403, 409)
     def post(self, data: dict[str, Any], asset_id: int) -> Any:
         """Take the asset out of service for a while (staff)."""
         session = get_session()
@@ -118,6 +123,7 @@ class MaintenanceWindows(MethodView):
 @blp.route("/<int:asset_id>/maintenance-windows/<int:window_id>", methods=["DELETE"])
 @require_staff
 @blp.response(204)
+@problems(403)
 def remove_window(asset_id: int, window_id: int) -> None:
     """Cancel a maintenance window (staff)."""
     session = get_session()

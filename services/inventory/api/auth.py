@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app, jsonify, make_response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.inventory.api.schemas import (
     LoginSchema,
@@ -19,7 +18,9 @@ from services.inventory.domain import credentials, staff
 from shared.auth import clear_session_cookie, current_principal, require_principal, require_staff, set_session_cookie
 from shared.config import Settings
 from shared.db import get_session
+from shared.openapi import problems
 from shared.ratelimit import client_address, configured, failed_login, limit_setting, make_limiter, typed_field
+from shared.web import ApiBlueprint as Blueprint
 
 limiter = make_limiter()
 
@@ -57,6 +58,7 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login a
 @login_failures
 @blp.arguments(LoginSchema)
 @blp.response(200, PrincipalSchema)
+@problems(401, 429)
 def login(data: dict[str, str]) -> Any:
     """Log in; sets the signed session cookie valid for every service of this origin."""
     session = get_session()
@@ -81,6 +83,7 @@ def logout() -> Any:
 
 @blp.route("/me", methods=["GET"])
 @blp.response(200, PrincipalSchema)
+@problems(401, security="staff")
 def me() -> Any:
     """Who is logged in (401 when nobody)."""
     return require_principal()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.inventory.api.schemas import LocationInSchema, LocationOutSchema, LocationPatchSchema
 from services.inventory.domain import locations
 from shared.auth import require_principal, require_staff
 from shared.db import get_session
 from shared.http import etag_headers, required_if_match
+from shared.openapi import problems
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("locations", __name__, url_prefix="/locations", description="Pick-up points")
 
@@ -26,6 +27,7 @@ class Locations(MethodView):
     @require_staff
     @blp.arguments(LocationInSchema)
     @blp.response(201, LocationOutSchema)
+    @problems(403, 409)
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add a location (staff)."""
         session = get_session()
@@ -44,6 +46,7 @@ class LocationById(MethodView):
     @require_staff
     @blp.arguments(LocationPatchSchema)
     @blp.response(200, LocationOutSchema)
+    @problems(403, 409, 412, 428)
     def patch(self, data: dict[str, Any], location_id: int) -> tuple[Any, int, dict[str, str]]:
         """Change a location or its opening hours (staff). Needs If-Match."""
         expected = required_if_match()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.inventory.api.schemas import RequirementInSchema, RequirementOutSchema, RequirementPatchSchema
 from services.inventory.domain import requirements
 from shared.auth import require_principal, require_staff
 from shared.db import get_session
 from shared.http import etag_headers, required_if_match
+from shared.openapi import problems
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("requirements", __name__, url_prefix="/requirements", description="Preconditions")
 
@@ -26,6 +27,7 @@ class Requirements(MethodView):
     @require_staff
     @blp.arguments(RequirementInSchema)
     @blp.response(201, RequirementOutSchema)
+    @problems(403, 409)
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add a requirement (staff)."""
         session = get_session()
@@ -44,6 +46,7 @@ class RequirementById(MethodView):
     @require_staff
     @blp.arguments(RequirementPatchSchema)
     @blp.response(200, RequirementOutSchema)
+    @problems(403, 409, 412, 428)
     def patch(self, data: dict[str, Any], requirement_id: int) -> tuple[Any, int, dict[str, str]]:
         """Change a requirement (staff). Needs If-Match."""
         expected = required_if_match()

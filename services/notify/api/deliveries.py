@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.notify.api.schemas import DeliveryOutSchema, DeliveryQuerySchema
 from services.notify.domain.notifications import search_notifications
@@ -13,6 +12,7 @@ from services.notify.models import ScheduledNotification
 from shared.auth import require_principal, require_staff
 from shared.db import get_session
 from shared.http import paginate_query
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("deliveries", __name__, description="Delivery log")
 

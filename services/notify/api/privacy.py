@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
 from services.notify.domain import privacy
 from shared import clock
 from shared.auth import require_admin, require_principal
 from shared.db import get_session
 from shared.privacy import SubjectSchema
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("privacy", __name__, url_prefix="/privacy", description="GDPR: export a person's data")
 

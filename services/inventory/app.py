@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         init_auth(app, token_revoked=token_revoked)
         app.config.update(limits)
         auth.limiter.init_app(app)
-        web.init_pages(app)
+        web.init_web(app, settings)
         from services.inventory import cli
 
         cli.register(app, database)

@@ -23,12 +23,13 @@ from services.booking.domain.requests import create_request
 from services.booking.limits import LINK_MISS_SCOPE, LINK_SCOPE, configured, unknown_link
 from services.booking.models import AuditEntry, BookingRequest, InvLocation
 from services.booking.web import catalogue, forms
-from services.booking.web.i18n import COOKIE, LANGUAGES, localise_detail
+from services.booking.web.i18n import localise_detail
 from services.booking.web.limits import limiter
 from services.booking.web.texts import ACTIONS, ACTORS, BADGES, CATEGORIES, STATUSES, WEEKDAYS
 from shared import clock
 from shared.db import get_database, get_session
 from shared.errors import DomainError, InvalidInput
+from shared.pages.i18n import COOKIE
 from shared.timeparse import parse_instant
 
 blp = Blueprint("public", __name__)
@@ -37,13 +38,6 @@ blp = Blueprint("public", __name__)
 def _policy() -> BookingPolicy:
     policy: BookingPolicy = current_app.extensions["booking_policy"]
     return policy
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only a path on this site (never '//elsewhere' nor a full URL)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
 
 
 @blp.app_context_processor
@@ -55,17 +49,7 @@ def _common() -> dict[str, Any]:
         "status_names": STATUSES,
         "action_names": ACTIONS,
         "actor_names": ACTORS,
-        "here": request.full_path.rstrip("?"),
     }
-
-
-@blp.get("/taal/<code>")
-def switch_language(code: str) -> Response:
-    response = redirect(safe_next(request.args.get("terug")))
-    if code in LANGUAGES:
-        secure = current_app.config["SETTINGS"].secure_cookies
-        response.set_cookie(COOKIE, code, max_age=365 * 86400, path="/", samesite="Lax", httponly=True, secure=secure)
-    return response
 
 
 @blp.get("/")
@@ -136,7 +120,7 @@ def _render_form(
             earliest=None if staff_mode else _earliest_pickup(asset),
             staff_mode=staff_mode,
             layout="staff/base.html" if staff_mode else "base.html",
-            action=f"/staff/balie/{asset.code}" if staff_mode else f"/lenen/{asset.code}/aanvraag",
+            action=url_for("staff.walk_in_submit" if staff_mode else "public.submit_request", code=asset.code),
         ),
         status,
     )
@@ -259,7 +243,7 @@ def confirmation() -> str:
         booking = links.request_for_token(db, token)
     except LinkNotFound:
         abort(404)
-    link = request.host_url.rstrip("/") + links.status_path(token)
+    link = url_for("public.status", token=token, _external=True)
     return render_template("confirmation.html", booking=booking, link=link, view=_view(db, booking))
 
 

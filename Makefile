@@ -30,7 +30,7 @@ catalogues: $(STAMP) ## compile every pages catalogue (.po -> .mo): the frame's 
 .PHONY: translations
 translations: $(STAMP) ## extract each catalogue's texts into its messages.pot, update its English .po, compile
 	@for dir in $(CATALOGUES); do \
-	  $(PYBABEL) -q extract -F $$dir/babel.cfg -k _l -k ngettext:1,2 -o $$dir/translations/messages.pot $$dir || exit 1; \
+	  $(PYBABEL) -q extract -F $$dir/babel.cfg -k _l -k ngettext:1,2 -k lazy_pgettext:1c,2 -o $$dir/translations/messages.pot $$dir || exit 1; \
 	  if [ -f $$dir/translations/en/LC_MESSAGES/messages.po ]; then \
 	    $(PYBABEL) -q update -i $$dir/translations/messages.pot -d $$dir/translations -l en --no-fuzzy-matching --ignore-obsolete || exit 1; \
 	  else \

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from flask import redirect
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from werkzeug.wrappers import Response
 
 from shared.pages.redirects import current_path
@@ -38,7 +39,7 @@ class NavEntry:
 
 
 STAFF_NAV = (
-    NavEntry(STAFF_HOME, _l("Aanvragen")),
+    NavEntry(STAFF_HOME, lazy_pgettext("menu", "Aanvragen")),  # the noun; elsewhere "Aanvragen" is a button
     NavEntry("/staff/uitlenen", _l("Meegeven en terugnemen")),
     NavEntry("/staff/kalender", _l("Kalender")),
     NavEntry("/staff/balie", _l("Aanvraag aan de balie"), with_subpages=True),

@@ -46,7 +46,13 @@ def safe_redirect_target(raw: str | None, default: str) -> str:
     """
     if not raw or len(raw) > MAX_TARGET_LENGTH or _has_unsafe_character(raw):
         return default
-    target = quote(raw, safe=URL_SAFE)  # unicode look-alikes of '/' become plain escapes, no longer slashes
+    # Look-alikes that compatibility normalisation turns into '/' or '\\' ('／', '＼') are refused; any other
+    # character beyond ASCII is percent-encoded, and so no longer anything but a letter of a path.
+    if _has_unsafe_character(unicodedata.normalize("NFKC", raw)) or not _is_local_path(
+        unicodedata.normalize("NFKC", raw)
+    ):
+        return default
+    target = quote(raw, safe=URL_SAFE)
     if not _is_local_path(target):
         return default
     # Percent-escapes are kept as sent; a decoded path must still be harmless, in case anything decodes it.
@@ -57,8 +63,10 @@ def safe_redirect_target(raw: str | None, default: str) -> str:
 
 
 def location_for_path(path: str) -> str:
-    """A (decoded) request path, percent-encoded again so that it is safe in a header and in a query."""
-    return quote(path, safe="/")
+    """A (decoded) request path, percent-encoded again so that it is safe in a header and in a query.
+
+    Leading slashes are folded into one: ``//elsewhere`` would name another host."""
+    return "/" + quote(path, safe="/").lstrip("/")
 
 
 def current_path(with_query: bool = True) -> str:

@@ -134,32 +134,51 @@ def readable_text(html: str, language: str) -> tuple[str | None, str]:
 ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b[\w.-]+\.(?:be|org|gent|demo|example)\b")
 
 
+def _whole(value: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(value)}(?!\w)")
+
+
+def _data_spans(text: str, data: Iterable[str]) -> list[tuple[int, int]]:
+    values = {" ".join(v.split()) for v in data if v and v.strip()}
+    spans = [m.span() for value in values for m in _whole(value).finditer(text)]
+    return spans + [m.span() for m in ADDRESS.finditer(text)]
+
+
 def without_data(text: str, data: Iterable[str]) -> str:
-    """``text`` with every piece of typed data taken out (longest first, so a name inside another goes too), and
-    web and mail addresses. Only whole words go: the answer "B" leaves "Berichten" alone."""
-    text = ADDRESS.sub(" @ ", text)
-    for value in sorted({" ".join(v.split()) for v in data if v and v.strip()}, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ¤ ", text)
-    return text
+    """``text`` with every piece of typed data taken out, and web and mail addresses. Only whole words go: the
+    answer "B" leaves "Berichten" alone. What is left is what the page itself says."""
+    kept, at = [], 0
+    for start, end in sorted(_data_spans(text, data)):
+        if start >= at:
+            kept.append(text[at:start])
+            kept.append(" ¤ ")
+        at = max(at, end)
+    return "".join(kept) + text[at:]
 
 
 def _words(text: str) -> set[str]:
     return {word.lower() for word in WORD.findall(text)}
 
 
-def _contains(text: str, fragment: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text) is not None
-
-
-def findings(text: str, language: str) -> list[str]:
-    """What on ``text`` (data already taken out) is not in ``language``."""
+def findings(text: str, language: str, data: Iterable[str] = ()) -> list[str]:
+    """What on ``text`` is not in ``language``. A catalogue text counts unless it lies wholly inside something
+    typed (a requester may write "Please call"); a one-language word counts outside what was typed."""
     known = catalogues()
+    spans = _data_spans(text, data)
+
+    def shown(fragment: str) -> bool:
+        return any(
+            not any(start <= m.start() and m.end() <= end for start, end in spans)
+            for m in _whole(fragment).finditer(text)
+        )
+
+    own_words = _words(without_data(text, data))
     if language == "nl":
-        found = [f"English text: {f!r}" for f in sorted(known.english_fragments) if _contains(text, f)]
-        found += [f"English word: {w!r}" for w in sorted(_words(text) & ENGLISH_ONLY)]
+        found = [f"English text: {f!r}" for f in sorted(known.english_fragments) if shown(f)]
+        found += [f"English word: {w!r}" for w in sorted(own_words & ENGLISH_ONLY)]
     else:
-        found = [f"Dutch text: {f!r}" for f in sorted(known.dutch_fragments) if _contains(text, f)]
-        found += [f"Dutch word: {w!r}" for w in sorted(_words(text) & DUTCH_ONLY)]
+        found = [f"Dutch text: {f!r}" for f in sorted(known.dutch_fragments) if shown(f)]
+        found += [f"Dutch word: {w!r}" for w in sorted(own_words & DUTCH_ONLY)]
     return found
 
 

@@ -19,9 +19,7 @@ from tests.event_factories import booking_payload, location_payload
 from tests.support.language import findings, readable_text
 
 STAFF_KINDS = ("new_request", "overdue_escalation", "call_list_digest")
-REQUESTER_KINDS = tuple(
-    sorted(path.stem for path in (TEMPLATES / "nl").glob("*.txt") if path.stem not in STAFF_KINDS)
-)
+REQUESTER_KINDS = tuple(sorted(path.stem for path in (TEMPLATES / "nl").glob("*.txt") if path.stem not in STAFF_KINDS))
 REASON = "Al uitgeleend op die dag"  # what a staff member typed when rejecting
 
 

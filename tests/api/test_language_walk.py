@@ -1,4 +1,5 @@
-"""The language walk: every page of every pages app, in Dutch and in English, says nothing in the other language.
+"""The language walk: every page of every pages app, in Dutch and in English, says nothing in the other language;
+and every staff page has the one navigation, the staff member's name, logout and the language switch.
 
 The pages are taken from each app's ``url_map`` (every GET route of its page blueprints; a new page without a
 visit below fails the walk, naming it), visited in a suite that has something on every page
@@ -14,14 +15,17 @@ text is gone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from shared.db import Database
+from shared.pages import nav
 from tests.booking_fixtures import SECRET
 from tests.support.forms import csrf_token
 from tests.support.language import findings, readable_text, snippet, without_data
@@ -290,3 +294,36 @@ def test_every_page_is_in_one_language(walk: tuple[dict[str, Flask], World]) -> 
     gone = sorted(key for key in KNOWN if not found_known.get(key))
     assert not gone, f"nothing known is found on these any more, remove them from the known lists: {gone}"
     assert not wrong, f"{len(wrong)} pages say something in the other language:\n" + "\n".join(wrong)
+
+
+SWITCH = re.compile(r'<nav aria-label="[^"]+" class="lang">\s*<a href="([^"]+)" lang="(\w+)" hreflang="\w+">')
+
+
+def test_every_staff_page_has_the_navigation_logout_and_the_language_switch(
+    walk: tuple[dict[str, Flask], World],
+) -> None:
+    apps, world = walk
+    staff_pages = [
+        (name, item)
+        for name, visits in VISITS.items()
+        for items in visits.values()
+        for item in items
+        if item.staff and item.method == "GET" and ".csv" not in item.path
+    ]
+    assert {name for name, _item in staff_pages} == set(MOUNTS)
+    for name, item in staff_pages:
+        for language in LANGUAGES:
+            html = visit(apps[name], MOUNTS[name], item, language, world).get_data(as_text=True)
+            where = f"{MOUNTS[name]}{fill(item.path, world)} in {language}"
+            assert f'<form method="post" action="{nav.LOGOUT}"' in html and 'name="csrf_token"' in html, where
+            assert '<span class="who">staff 99</span>' in html, where
+            assert all(f'href="{entry.path}"' in html for entry in nav.STAFF_NAV), where  # an admin sees all
+            switch = SWITCH.search(html)
+            assert switch and switch.group(2) == ("en" if language == "nl" else "nl"), where
+            href = unescape(switch.group(1))
+            assert href.startswith(f"{MOUNTS[name]}/taal/{switch.group(2)}?terug="), (where, href)
+            client = Mounted(apps[name], MOUNTS[name], language=language, staff=True)
+            switched = client.open(href.removeprefix(MOUNTS[name]))
+            assert switched.status_code == 302, where
+            assert switched.headers["Location"] == f"{MOUNTS[name]}{fill(item.path, world)}", where
+            assert f"uitleen_taal={switch.group(2)};" in switched.headers["Set-Cookie"], where

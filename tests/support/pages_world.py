@@ -77,6 +77,7 @@ class World:
     status_token: str
     call_day: str
     data: set[str] = field(default_factory=set)
+    backend: str = "postgres"
 
 
 def _hidden(html: str, name: str) -> str:

@@ -295,3 +295,20 @@ def test_the_navigations_paths_are_pages_of_the_apps_they_name(apps: dict[str, F
         adapter = apps[name].url_map.bind("localhost")
         endpoint, _args = adapter.match(path.removeprefix(MOUNTS[name]) or "/", method=method)
         assert endpoint.rpartition(".")[0] in apps[name].extensions["uitleen_pages"].blueprints or name == "pages"
+
+
+def test_a_failure_of_ours_is_a_500_page_on_pages_and_a_problem_on_the_api(apps: dict[str, Flask]) -> None:
+    app = apps["inventory"]
+    app.testing = False  # as in production: the handler answers, nothing propagates
+
+    def broken() -> str:
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/beheer/kapot", endpoint="beheer.broken", view_func=broken)  # a page of beheer's blueprint
+    app.add_url_rule("/assets-broken", endpoint="assets.broken", view_func=broken)  # a route of the API's
+    client = Mounted(app, "/inventory", staff=True)
+    page = client.open("/beheer/kapot")
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    assert "Er liep iets mis bij ons" in page.get_data(as_text=True) and "a bug" not in page.get_data(as_text=True)
+    api = client.open("/assets-broken")
+    assert api.status_code == 500 and api.mimetype == "application/problem+json"

@@ -18,17 +18,26 @@ $(STAMP): pyproject.toml constraints.txt
 .PHONY: install
 install: $(STAMP) catalogues ## create the virtualenv and install the pinned dependencies
 
-PAGES := services/booking/web
+# The pages' message catalogues: the frame's and each service's (each folder has its babel.cfg, and its
+# catalogue in translations/: Dutch msgids, English in translations/en). The compiled .mo files are committed.
+CATALOGUES := shared/pages services/booking/web services/inventory/web services/notify
+PYBABEL := $(VENV)/bin/pybabel
 
 .PHONY: catalogues
-catalogues: $(STAMP) ## compile the pages' message catalogues (.po -> .mo)
-	@$(VENV)/bin/pybabel compile -d $(PAGES)/translations
+catalogues: $(STAMP) ## compile every pages catalogue (.po -> .mo): the frame's and each service's
+	@for dir in $(CATALOGUES); do $(PYBABEL) -q compile -d $$dir/translations || exit 1; done
 
 .PHONY: translations
-translations: $(STAMP) ## extract the pages' texts into messages.pot and update the English catalogue
-	$(VENV)/bin/pybabel extract -F $(PAGES)/babel.cfg -k _l -k ngettext:1,2 -o $(PAGES)/translations/messages.pot $(PAGES)
-	$(VENV)/bin/pybabel update -i $(PAGES)/translations/messages.pot -d $(PAGES)/translations -l en --no-fuzzy-matching --ignore-obsolete
-	$(VENV)/bin/pybabel compile -d $(PAGES)/translations
+translations: $(STAMP) ## extract each catalogue's texts into its messages.pot, update its English .po, compile
+	@for dir in $(CATALOGUES); do \
+	  $(PYBABEL) -q extract -F $$dir/babel.cfg -k _l -k ngettext:1,2 -k lazy_pgettext:1c,2 -o $$dir/translations/messages.pot $$dir || exit 1; \
+	  if [ -f $$dir/translations/en/LC_MESSAGES/messages.po ]; then \
+	    $(PYBABEL) -q update -i $$dir/translations/messages.pot -d $$dir/translations -l en --no-fuzzy-matching --ignore-obsolete || exit 1; \
+	  else \
+	    $(PYBABEL) -q init -i $$dir/translations/messages.pot -d $$dir/translations -l en || exit 1; \
+	  fi; \
+	done
+	@$(MAKE) --no-print-directory catalogues
 
 .PHONY: browser
 browser: ## make sure Debian's chromium and axe-core are there for the browser tests

@@ -42,6 +42,9 @@ REFUSAL_TEXTS = (
     "You can only change what belongs to your own community centre",
     "Only an administrator may do this",
     "Alleen beheerders mogen gegevens van een persoon opvragen of wissen",
+    # the management pages (services/inventory/web/beheer.py)
+    "Je kan alleen aanpassen wat bij je eigen buurtcentrum hoort",
+    "Alleen een beheerder mag de voorwaarden aanpassen",
 )
 PERSON = {"email": "an.requester@example.org"}  # centre A's requester (test_authorisation_matrix.EMAIL)
 
@@ -92,6 +95,15 @@ SERVICE_FRAME = {
     for service in ("inventory", "booking", "notify")
     for path in ("healthz", "readyz", "metrics", "openapi.json", "docs", "docs.js")
 } | {f"GET /{service}/static/<path:filename>": MISSING for service in ("inventory", "booking", "notify")}
+PAGES_FRAME = {
+    # what the pages frame (shared/pages) gives every app with pages: the language switch and its stylesheet
+    f"GET {prefix}{path}": rule
+    for prefix in ("", "/inventory", "/notify")
+    for path, rule in (
+        ("/taal/<code>", Rule("ok ok ok ok ok", params={"code": "en"})),
+        ("/frame-static/<path:filename>", PUBLIC),
+    )
+}
 
 INVENTORY = {
     # the catalogue is public; changes belong to the asset's centre; the catalogue of requirements and the
@@ -143,7 +155,7 @@ INVENTORY = {
     # the login form and the management pages
     "GET /inventory/login": PUBLIC,
     "POST /inventory/login": Rule("ok ok ok ok ok", form={"email": "a@example.org", "password": "<password>"}),
-    "POST /inventory/logout": PUBLIC,
+    "POST /inventory/logout": Rule(PUBLIC.outcomes, form={}),  # a form: CSRF-protected like every page's
     "GET /inventory/beheer": STAFF_PAGE,
     "GET /inventory/beheer/sleutels": STAFF_PAGE,
     "POST /inventory/beheer/sleutels": Rule("login login ok ok ok", form={"name": "agenda"}),
@@ -231,9 +243,7 @@ PAGES = {
     # the public pages
     "GET /": PUBLIC,
     "GET /healthz": PUBLIC,
-    "GET /static/<path:filename>": PUBLIC,
     "GET /privacy": PUBLIC,
-    "GET /taal/<code>": Rule("ok ok ok ok ok", params={"code": "en"}),
     "GET /lenen/<code>": PUBLIC,
     "GET /lenen/<code>/aanvraag": PUBLIC,
     "POST /lenen/<code>/aanvraag": Rule("ok ok ok ok ok", form={"initiative": "Buurtfeest"}),
@@ -267,4 +277,4 @@ PAGES = {
     ),
 }
 
-RULES: dict[str, Rule] = {**SERVICE_FRAME, **INVENTORY, **BOOKING, **NOTIFY, **PAGES}
+RULES: dict[str, Rule] = {**SERVICE_FRAME, **PAGES_FRAME, **INVENTORY, **BOOKING, **NOTIFY, **PAGES}

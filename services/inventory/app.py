@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         init_auth(app, credential_void=void)
         app.config.update(limits)
         auth.limiter.init_app(app)
-        web.init_pages(app)
+        web.init_web(app, settings)
         from services.inventory import cli
 
         cli.register(app, database)

@@ -31,8 +31,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.extensions["notify_handlers"] = event_handlers(config)
         for module in (deliveries, pages, privacy):
             api.register_blueprint(module.blp)
-        # HTML pages for staff: plain Flask, not part of the API document.
-        app.register_blueprint(staff_pages.blp)
+        staff_pages.init_staff_pages(app, settings)
         api.register_blueprint(
             make_dead_letter_blueprint(DeadLetter, ProcessedEvent, lambda: app.extensions["notify_handlers"])
         )

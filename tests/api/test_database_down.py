@@ -25,4 +25,4 @@ def test_the_api_and_the_pages_answer_503_while_the_database_is_down(environ):
     assert api.get("/search?pickup_at=2030-03-05T10:00&return_at=2030-03-05T12:00").status_code == 503
     page = create_pages_app(settings, database).test_client().get("/")
     assert page.status_code == 503 and page.headers["Retry-After"] == "5"
-    assert "Er liep iets mis bij ons" in page.get_data(as_text=True)
+    assert "Even niet beschikbaar" in page.get_data(as_text=True) and page.mimetype == "text/html"

@@ -52,10 +52,12 @@ class Live:
 # e2e tests (an event loop left in the main thread would get in the way of their SMTP server's).
 @pytest.fixture(scope="package")
 def live(_databases: dict[str, Database], environ: dict[str, str]) -> Iterator[Live]:
-    """The suite as a browser sees it: pages at /, booking API at /booking, inventory (login) at /inventory."""
+    """The suite as a browser sees it: pages at /, booking API at /booking, inventory (login) at /inventory,
+    notify (its staff pages) at /notify."""
     from services.booking.app import create_app as create_booking
     from services.booking.web import create_pages_app
     from services.inventory.app import create_app as create_inventory
+    from services.notify.app import create_app as create_notify
 
     booking_settings = load_settings("booking", environ)
     app = DispatcherMiddleware(
@@ -63,6 +65,7 @@ def live(_databases: dict[str, Database], environ: dict[str, str]) -> Iterator[L
         {
             "/booking": create_booking(booking_settings, _databases["booking"]),
             "/inventory": create_inventory(load_settings("inventory", environ), _databases["inventory"]),
+            "/notify": create_notify(load_settings("notify", environ), _databases["notify"]),
         },
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -33,23 +33,16 @@ from services.booking.queries import availability
 from services.booking.queries import catalogue as reads
 from services.booking.queries import requests as request_reads
 from services.booking.web import catalogue, forms
-from services.booking.web.i18n import COOKIE, LANGUAGES
 from services.booking.web.limits import limiter
 from services.booking.web.messages import say, say_error
 from services.booking.web.texts import ACTIONS, ACTORS, BADGES, CATEGORIES, STATUSES, WEEKDAYS
 from shared import clock
 from shared.db import get_session
 from shared.errors import DomainError, InvalidInput, schema_code, schema_problems
+from shared.pages.i18n import COOKIE
 from shared.timeparse import parse_instant
 
 blp = Blueprint("public", __name__)
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only a path on this site (never '//elsewhere' nor a full URL)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
 
 
 @blp.app_context_processor
@@ -61,17 +54,7 @@ def _common() -> dict[str, Any]:
         "status_names": STATUSES,
         "action_names": ACTIONS,
         "actor_names": ACTORS,
-        "here": request.full_path.rstrip("?"),
     }
-
-
-@blp.get("/taal/<code>")
-def switch_language(code: str) -> Response:
-    response = redirect(safe_next(request.args.get("terug")))
-    if code in LANGUAGES:
-        secure = current_app.config["SETTINGS"].secure_cookies
-        response.set_cookie(COOKIE, code, max_age=365 * 86400, path="/", samesite="Lax", httponly=True, secure=secure)
-    return response
 
 
 # --- catalogue and date search -------------------------------------------------------------------------------
@@ -150,9 +133,7 @@ def render_form(
             earliest=None if staff_mode else clock.now() + timedelta(hours=asset.lead_time_hours),
             staff_mode=staff_mode,
             layout="staff/base.html" if staff_mode else "base.html",
-            action=url_for("staff.walk_in_submit", code=asset.code)
-            if staff_mode
-            else url_for("public.submit_request", code=asset.code),
+            action=url_for("staff.walk_in_submit" if staff_mode else "public.submit_request", code=asset.code),
         ),
         status,
     )

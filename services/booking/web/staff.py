@@ -35,21 +35,15 @@ from shared import clock
 from shared.auth import Principal, current_principal
 from shared.db import get_session
 from shared.errors import DomainError
+from shared.pages import require_staff_login
 
 blp = Blueprint("staff", __name__, url_prefix="/staff")
-LOGIN = "/inventory/login"
-
-
-@blp.before_request
-def _require_login() -> Response | None:
-    if current_principal() is None:
-        return redirect(f"{LOGIN}?next={request.path}")
-    return None
+require_staff_login(blp)
 
 
 def principal() -> Principal:
     found = current_principal()
-    assert found is not None  # _require_login
+    assert found is not None  # require_staff_login
     return found
 
 

@@ -1,6 +1,8 @@
 """Staff pages to manage what is lent: assets (with their requirements) and maintenance windows.
 
-The pages call inventory's domain functions; every change leaves its event, so booking's copy follows.
+The pages call inventory's domain functions; every change leaves its event, so booking's copy follows. The
+domain says what went wrong with a problem code and a field (``shared.errors``); ``explain`` gives the page's
+words for them.
 """
 
 from __future__ import annotations
@@ -8,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request
-from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from services.inventory.domain import assets, maintenance, requirements
@@ -17,130 +20,86 @@ from services.inventory.models import Asset, Location
 from shared.auth import current_principal
 from shared.db import get_session
 from shared.errors import DomainError, PreconditionFailed
-from shared.timeparse import parse_instant, whole_number
+from shared.pages import require_staff_login
+from shared.timeparse import AmbiguousLocalTime, NonExistentLocalTime, parse_instant, whole_number
 
 blp = Blueprint("beheer", __name__, url_prefix="/beheer", template_folder="templates")
+require_staff_login(blp)
 
-NUMBERS = ("quantity", "lead_time_hours", "min_loan_hours", "max_loan_hours", "turnaround_after_hours")
-TEXTS = ("name_nl", "name_en", "description_nl", "description_en")
+TEXTS = {
+    "name_nl": _l("Naam (Nederlands)"),
+    "name_en": _l("Naam (Engels)"),
+    "description_nl": _l("Beschrijving (Nederlands)"),
+    "description_en": _l("Beschrijving (Engels)"),
+}
+NUMBERS = {
+    "quantity": _l("Aantal stuks"),
+    "lead_time_hours": _l("Minstens zoveel uur op voorhand aanvragen"),
+    "min_loan_hours": _l("Kortste uitlening (uren)"),
+    "max_loan_hours": _l("Langste uitlening (uren, leeg: geen grens)"),
+    "turnaround_after_hours": _l("Uren om na te kijken na elke uitlening"),
+}
+REQUIREMENT_TEXTS = {
+    "label_nl": _l("Naam (Nederlands)"),
+    "label_en": _l("Naam (Engels)"),
+    "explanation_nl": _l("Uitleg in één zin (Nederlands)"),
+    "explanation_en": _l("Uitleg in één zin (Engels)"),
+}
+# The requirement kinds (services/inventory/models.py REQUIREMENT_KINDS) in words.
+KINDS = {
+    "confirm": _l("bevestigen (ja of nee)"),
+    "license_plate": _l("nummerplaat"),
+    "driver_category": _l("rijbewijs"),
+    "text": _l("vrije tekst"),
+}
+# The domain's refusals (problem code, field) in the page's words; the field is the form's.
+REFUSALS = {
+    ("asset-retired", None): _l("Dit materiaal is uit gebruik: je kan het niet meer aanpassen."),
+    ("validation-error", "max_loan_hours"): _l("De langste uitlening moet minstens even lang zijn als de kortste."),
+    ("validation-error", "ends"): _l("Het einde moet na het begin komen."),
+    ("duplicate-code", "code"): _l("Die code is al in gebruik."),
+    ("validation-error", "requirement_codes"): _l("Een van de gekozen voorwaarden bestaat niet (meer)."),
+    ("maintenance-window-not-found", None): _l("Dit onderhoud bestaat niet meer."),
+}
+FORM_FIELDS = {"ends_at": "ends", "starts_at": "starts"}  # the API's field names where the form has others
 
-WORDS = {
-    "nl": {
-        "title": "Materiaal beheren",
-        "asset": "Materiaal",
-        "where": "Buurtcentrum",
-        "qty": "Aantal",
-        "needs": "Voorwaarden",
-        "public": "Zichtbaar voor het publiek",
-        "yes": "ja",
-        "no": "nee",
-        "edit": "Aanpassen",
-        "requirements": "Voorwaarden",
-        "kind": "Soort",
-        "provided": "Kan geleend worden met",
-        "save": "Bewaren",
-        "saved": "Bewaard.",
-        "stale": "Iemand anders heeft dit intussen aangepast. Kijk de nieuwe gegevens na en probeer opnieuw.",
-        "number": "Geef een geheel getal.",
-        "maintenance": "Onderhoud",
-        "from": "Van",
-        "until": "Tot",
-        "reason": "Reden",
-        "add": "Onderhoud toevoegen",
-        "remove": "Verwijderen",
-        "none": "Geen onderhoud gepland.",
-        "added": "Onderhoud toegevoegd. Uitleningen die erdoor geraakt worden, krijgen een waarschuwing.",
-        "removed": "Onderhoud verwijderd.",
-        "back": "Terug naar de lijst",
-        "problem": "Er loopt iets mis:",
-        "name_nl": "Naam (Nederlands)",
-        "name_en": "Naam (Engels)",
-        "description_nl": "Beschrijving (Nederlands)",
-        "description_en": "Beschrijving (Engels)",
-        "quantity": "Aantal stuks",
-        "lead_time_hours": "Minstens zoveel uur op voorhand aanvragen",
-        "min_loan_hours": "Kortste uitlening (uren)",
-        "max_loan_hours": "Langste uitlening (uren, leeg: geen grens)",
-        "turnaround_after_hours": "Uren om na te kijken na elke uitlening",
-        "staff": "Aanvragen",
-        "label_nl": "Naam (Nederlands)",
-        "label_en": "Naam (Engels)",
-        "explanation_nl": "Uitleg in één zin (Nederlands)",
-        "explanation_en": "Uitleg in één zin (Engels)",
-        "required": "Vul dit in.",
-        "single_line": "Eén regel, zonder regeleinden of stuurtekens.",
-    },
-    "en": {
-        "title": "Manage assets",
-        "asset": "Asset",
-        "where": "Community centre",
-        "qty": "Quantity",
-        "needs": "Requirements",
-        "public": "Visible to the public",
-        "yes": "yes",
-        "no": "no",
-        "edit": "Edit",
-        "requirements": "Requirements",
-        "kind": "Kind",
-        "provided": "Can be borrowed with",
-        "save": "Save",
-        "saved": "Saved.",
-        "stale": "Someone else changed this in the meantime. Check the new data and try again.",
-        "number": "Give a whole number.",
-        "maintenance": "Maintenance",
-        "from": "From",
-        "until": "Until",
-        "reason": "Reason",
-        "add": "Add maintenance",
-        "remove": "Remove",
-        "none": "No maintenance planned.",
-        "added": "Maintenance added. Loans it hits get a warning.",
-        "removed": "Maintenance removed.",
-        "back": "Back to the list",
-        "problem": "Something is wrong:",
-        "name_nl": "Name (Dutch)",
-        "name_en": "Name (English)",
-        "description_nl": "Description (Dutch)",
-        "description_en": "Description (English)",
-        "quantity": "Number of units",
-        "lead_time_hours": "Request at least this many hours ahead",
-        "min_loan_hours": "Shortest loan (hours)",
-        "max_loan_hours": "Longest loan (hours, empty: no limit)",
-        "turnaround_after_hours": "Hours to check after each loan",
-        "staff": "Requests",
-        "label_nl": "Name (Dutch)",
-        "label_en": "Name (English)",
-        "explanation_nl": "Explanation in one sentence (Dutch)",
-        "explanation_en": "Explanation in one sentence (English)",
-        "required": "Please fill this in.",
-        "single_line": "One line, without line breaks or control characters.",
-    },
+
+# Codes any field may carry (shared.errors codes), in the page's words.
+CODES = {
+    "single_line": _l("Eén regel, zonder regeleinden of stuurtekens."),
+    "control_characters": _l("Hier staan tekens in die niet mogen."),
 }
 
 
-def _lang() -> str:
-    lang = request.cookies.get("uitleen_taal", "nl")
-    return lang if lang in WORDS else "nl"
-
-
-@blp.before_request
-def _staff_only() -> Response | None:
-    if current_principal() is None:
-        return redirect(f"/inventory/login?next=/inventory{request.path}")
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except Exception:  # flask_wtf's ValidationError: missing, expired or forged
-            flash(WORDS[_lang()]["stale"], "error")
-            return redirect(request.path, code=303)
+def field_of(error: DomainError) -> str | None:
+    """The form field the domain's error is about, if it names one."""
+    for problem in error.problems:
+        if problem.field:
+            name = problem.field.split(".")[0]
+            return FORM_FIELDS.get(name, name)
     return None
 
 
-def _render(template: str, **context: Any) -> str:
-    lang = _lang()
-    return render_template(
-        template, t=WORDS[lang], lang=lang, csrf=generate_csrf(), principal=current_principal(), **context
+def explain(error: DomainError, forbidden: str) -> str:
+    """The refusal in plain words; ``forbidden`` says what this page's 403 means (centre or administrator)."""
+    if error.status == 403:
+        return forbidden
+    field = field_of(error)
+    codes = [p.code for p in error.problems] or [error.code]
+    message = (
+        next((CODES[code] for code in codes if code in CODES), None)
+        or REFUSALS.get((error.problem, field))
+        or REFUSALS.get((error.problem, None))
     )
+    return str(message or _("Dat lukte niet. Kijk de gegevens na en probeer opnieuw."))
+
+
+def not_your_centre() -> str:
+    return _("Je kan alleen aanpassen wat bij je eigen buurtcentrum hoort.")
+
+
+def stale() -> str:
+    return _("Iemand anders heeft dit intussen aangepast. Kijk de nieuwe gegevens na en probeer opnieuw.")
 
 
 @blp.get("")
@@ -148,13 +107,13 @@ def overview() -> str:
     db = get_session()
     rows = db.scalars(sa.select(Asset).order_by(Asset.status, Asset.name_nl)).all()
     locations = {loc.id: loc.name for loc in db.scalars(sa.select(Location))}
-    names = {a.id: a.name_nl for a in rows}
-    return _render(
+    return render_template(
         "beheer_overview.html",
         assets=rows,
         locations=locations,
         requirements=requirements.list_requirements(db),
-        names=names,
+        names={a.id: (a.name_nl, a.name_en) for a in rows},
+        kinds=KINDS,
     )
 
 
@@ -162,20 +121,18 @@ def overview() -> str:
 def asset_page(asset_id: int, errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     db = get_session()
     asset = assets.get_asset(db, asset_id)
-    return (
-        _render(
-            "beheer_asset.html",
-            asset=asset,
-            windows=maintenance.list_maintenance_windows(db, asset_id),
-            catalogue=requirements.list_requirements(db),
-            chosen={r.code for r in asset.requirements},
-            errors=errors or {},
-            form=request.form if request.method == "POST" else {},
-            fields=TEXTS,
-            numbers=NUMBERS,
-        ),
-        status,
+    html = render_template(
+        "beheer_asset.html",
+        asset=asset,
+        windows=maintenance.list_maintenance_windows(db, asset_id),
+        catalogue=requirements.list_requirements(db),
+        chosen={r.code for r in asset.requirements},
+        errors=errors or {},
+        form=request.form if request.method == "POST" else {},
+        fields=TEXTS,
+        numbers=NUMBERS,
     )
+    return html, status
 
 
 def _form_version() -> int:
@@ -192,7 +149,7 @@ def _asset_changes(form: Any, errors: dict[str, str]) -> dict[str, Any]:
         elif whole_number(raw, maximum=1_000_000) is not None:
             data[name] = whole_number(raw, maximum=1_000_000)
         else:
-            errors[name] = WORDS[_lang()]["number"]
+            errors[name] = _("Geef een geheel getal.")
     data["public"] = form.get("public") == "yes"
     data["requirement_codes"] = sorted(form.getlist("requirement_codes"))
     return data
@@ -205,45 +162,65 @@ def update(asset_id: int) -> Response | tuple[str, int]:
     if errors:
         return asset_page(asset_id, errors, 422)
     db = get_session()
+    here = url_for("beheer.asset_page", asset_id=asset_id)
     try:
         assets.update_asset(db, asset_id, data, _form_version(), current_principal())
         db.commit()
     except PreconditionFailed:
         db.rollback()
-        flash(WORDS[_lang()]["stale"], "error")
-        return redirect(f"/inventory/beheer/materiaal/{asset_id}", code=303)
+        flash(stale(), "error")
+        return redirect(here, code=303)
     except DomainError as error:
         db.rollback()
-        field = next((p.field for p in error.problems if p.field), "general")
-        words = WORDS[_lang()].get(error.code) or error.detail or WORDS[_lang()]["problem"]
-        return asset_page(asset_id, {str(field): words}, 422)
-    flash(WORDS[_lang()]["saved"], "ok")
-    return redirect(f"/inventory/beheer/materiaal/{asset_id}", code=303)
+        return _refused(asset_id, error, "general")
+    flash(_("Bewaard."), "ok")
+    return redirect(here, code=303)
+
+
+def _refused(asset_id: int, error: DomainError, default_field: str) -> tuple[str, int]:
+    """The asset's page again, with the input kept and the refusal beside its field."""
+    status = 403 if error.status == 403 else 422
+    return asset_page(asset_id, {field_of(error) or default_field: explain(error, not_your_centre())}, status)
+
+
+def _moment(prefix: str) -> Any:
+    """The form's day and time as an instant; raises ValueError with the page's words for what is wrong."""
+    form = request.form
+    try:
+        return parse_instant(f"{form.get(prefix + '_date', '')}T{form.get(prefix + '_time', '') or '00:00'}")
+    except NonExistentLocalTime:
+        raise ValueError(_("Dat uur bestaat niet in Brussel (de klok springt vooruit); kies een ander uur.")) from None
+    except AmbiguousLocalTime:
+        raise ValueError(
+            _("Dat uur komt twee keer voor in Brussel (de klok gaat terug); kies een ander uur.")
+        ) from None
+    except ValueError:
+        raise ValueError(_("Kies een dag (tussen 1970 en 2199) en een uur.")) from None
 
 
 @blp.post("/materiaal/<int:asset_id>/onderhoud")
 def add_window(asset_id: int) -> Response | tuple[str, int]:
-    form = request.form
     errors: dict[str, str] = {}
     moments = {}
     for name in ("starts", "ends"):
         try:
-            moments[name] = parse_instant(f"{form.get(name + '_date', '')}T{form.get(name + '_time', '') or '00:00'}")
+            moments[name] = _moment(name)
         except ValueError as error:
             errors[name] = str(error)
     if errors:
         return asset_page(asset_id, errors, 422)
     db = get_session()
+    reason = request.form.get("reason", "").strip()
     try:
         maintenance.add_maintenance_window(
-            db, asset_id, moments["starts"], moments["ends"], form.get("reason", "").strip(), current_principal()
+            db, asset_id, moments["starts"], moments["ends"], reason, current_principal()
         )
         db.commit()
     except DomainError as error:
         db.rollback()
-        return asset_page(asset_id, {"ends": error.detail}, 422)
-    flash(WORDS[_lang()]["added"], "ok")
-    return redirect(f"/inventory/beheer/materiaal/{asset_id}#onderhoud", code=303)
+        return _refused(asset_id, error, "ends")
+    flash(_("Onderhoud toegevoegd. Uitleningen die erdoor geraakt worden, krijgen een waarschuwing."), "ok")
+    return redirect(url_for("beheer.asset_page", asset_id=asset_id, _anchor="onderhoud"), code=303)
 
 
 @blp.post("/materiaal/<int:asset_id>/onderhoud/<int:window_id>/verwijderen")
@@ -254,13 +231,10 @@ def remove_window(asset_id: int, window_id: int) -> Response:
         db.commit()
     except DomainError as error:
         db.rollback()
-        flash(error.detail, "error")
-        return redirect(f"/inventory/beheer/materiaal/{asset_id}#onderhoud", code=303)
-    flash(WORDS[_lang()]["removed"], "ok")
-    return redirect(f"/inventory/beheer/materiaal/{asset_id}#onderhoud", code=303)
-
-
-REQUIREMENT_TEXTS = ("label_nl", "label_en", "explanation_nl", "explanation_en")
+        flash(explain(error, not_your_centre()), "error")
+    else:
+        flash(_("Onderhoud verwijderd."), "ok")
+    return redirect(url_for("beheer.asset_page", asset_id=asset_id, _anchor="onderhoud"), code=303)
 
 
 @blp.get("/voorwaarden/<int:requirement_id>")
@@ -268,13 +242,13 @@ def requirement_page(requirement_id: int, errors: dict[str, str] | None = None, 
     requirement = requirements.get_requirement(get_session(), requirement_id)
     form = request.form if request.method == "POST" else {}
     context = {"requirement": requirement, "errors": errors or {}, "form": form, "fields": REQUIREMENT_TEXTS}
-    return _render("beheer_requirement.html", **context), status
+    return render_template("beheer_requirement.html", kinds=KINDS, **context), status
 
 
 @blp.post("/voorwaarden/<int:requirement_id>")
 def update_requirement(requirement_id: int) -> Response | tuple[str, int]:
     data = {name: request.form.get(name, "").strip() for name in REQUIREMENT_TEXTS}
-    errors = {name: WORDS[_lang()]["required"] for name in ("label_nl", "label_en") if not data[name]}
+    errors = {name: _("Vul dit in.") for name in ("label_nl", "label_en") if not data[name]}
     if errors:
         return requirement_page(requirement_id, errors, 422)
     db = get_session()
@@ -283,11 +257,10 @@ def update_requirement(requirement_id: int) -> Response | tuple[str, int]:
         db.commit()
     except PreconditionFailed:
         db.rollback()
-        flash(WORDS[_lang()]["stale"], "error")
-        return redirect(f"/inventory/beheer/voorwaarden/{requirement_id}", code=303)
+        flash(stale(), "error")
     except DomainError as error:  # Forbidden: only administrators change the requirement catalogue
         db.rollback()
-        flash(error.detail, "error")
-        return redirect(f"/inventory/beheer/voorwaarden/{requirement_id}", code=303)
-    flash(WORDS[_lang()]["saved"], "ok")
-    return redirect(f"/inventory/beheer/voorwaarden/{requirement_id}", code=303)
+        flash(explain(error, _("Alleen een beheerder mag de voorwaarden aanpassen.")), "error")
+    else:
+        flash(_("Bewaard."), "ok")
+    return redirect(url_for("beheer.requirement_page", requirement_id=requirement_id), code=303)

@@ -1,0 +1,90 @@
+"""Language and time for people: Dutch by default, English on request; Europe/Brussels, 24-hour times.
+
+The language is ``?lang=`` or the ``uitleen_taal`` cookie that the switch in every page's header sets for the
+whole origin; Dutch otherwise. Dates are said the Flemish way ('zaterdag 12 september 2026').
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date
+from babel.numbers import format_percent
+from flask import request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from shared.clock import to_local
+
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+COOKIE = "uitleen_taal"
+COOKIE_MAX_AGE = 365 * 86400
+BABEL_LOCALES = {"nl": "nl_BE", "en": "en_GB"}
+# The name of each language in itself, for the switch.
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def other_language() -> str:
+    return "en" if lang() == "nl" else "nl"
+
+
+def in_language(dutch: str | None, english: str | None) -> str:
+    """A text the data carries in both languages (an asset's name): the reader's, or the other if missing."""
+    if lang() == "en" and english:
+        return english
+    return dutch or english or ""
+
+
+def long_date(value: date | datetime) -> str:
+    """'zaterdag 12 september 2026' (or 'Saturday, 12 September 2026')."""
+    day = to_local(value).date() if isinstance(value, datetime) else value
+    return format_date(day, format="full", locale=BABEL_LOCALES[lang()])
+
+
+def hm(value: datetime) -> str:
+    return to_local(value).strftime("%H:%M")
+
+
+def long_datetime(value: datetime) -> str:
+    """'zaterdag 12 september 2026 om 14:00' (or '… at 14:00')."""
+    return _("%(day)s om %(time)s", day=long_date(value), time=hm(value))
+
+
+def short_datetime(value: datetime) -> str:
+    """'12-09-2026 14:00' in Brussels: for tables, the same in both languages."""
+    return to_local(value).strftime("%d-%m-%Y %H:%M")
+
+
+def short_date(value: date | datetime) -> str:
+    day = to_local(value).date() if isinstance(value, datetime) else value
+    return day.strftime("%d-%m-%Y")
+
+
+def month_name(day: date) -> str:
+    return format_date(day, format="LLLL yyyy", locale=BABEL_LOCALES[lang()])
+
+
+def percent(share: float) -> str:
+    return format_percent(share, format="#,##0.0 %", locale=BABEL_LOCALES[lang()])
+
+
+FILTERS = {
+    "long_date": long_date,
+    "long_datetime": long_datetime,
+    "short_datetime": short_datetime,
+    "short_date": short_date,
+    "hm": hm,
+    "month_name": month_name,
+}
+GLOBALS = {"in_language": in_language, "percent": percent}

@@ -160,6 +160,29 @@ def booking_client(booking_app: Flask) -> FlaskClient:
     return booking_app.test_client()
 
 
+def ensure_staff_account(
+    inventory_db: Database, staff_id: int, role: str = "staff", location_ids: tuple[int, ...] = ()
+) -> None:
+    """The inventory account behind a ``staff_cookie`` (inventory checks every credential against its account)."""
+    from services.inventory.models import Location, StaffAccount
+    from shared.auth import hash_password
+
+    with inventory_db.transaction() as session:
+        if session.get(StaffAccount, staff_id) is not None:
+            return
+        locations = [session.get(Location, i) for i in location_ids]
+        session.add(
+            StaffAccount(
+                id=staff_id,
+                email=f"staff{staff_id}@example.org",
+                name=f"staff {staff_id}",
+                password_hash=hash_password("not used by the tests"),
+                role=role,
+                locations=[loc for loc in locations if loc is not None],
+            )
+        )
+
+
 def staff_cookie(location_ids: list[int], role: str = "staff", staff_id: int = 1) -> str:
     principal = Principal(staff_id=staff_id, name=f"staff {staff_id}", role=role, location_ids=frozenset(location_ids))
     return sign_session(SECRET, principal)

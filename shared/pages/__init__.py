@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response
 
 from shared.auth import current_principal
 from shared.config import Settings
+from shared.errors import DATABASE_UNAVAILABLE
 from shared.pages import i18n, nav
 from shared.pages.errors import is_page_request, register_page_errors
 from shared.pages.redirects import location_for_path, safe_redirect_target
@@ -142,8 +143,16 @@ def _page_context() -> dict[str, Any]:
         "other_lang_name": i18n.LANGUAGE_NAMES[other],
         "switch_url": url_for("frame.switch_language", code=other, terug=here_for_switch()),
         "here": request.script_root + request.path,
-        "principal": current_principal(),
+        "principal": _principal_if_known(),
     }
+
+
+def _principal_if_known() -> Any:
+    """Who is logged in, for the layout; nobody when the database cannot say (the 503 page must still render)."""
+    try:
+        return current_principal()
+    except DATABASE_UNAVAILABLE:
+        return None
 
 
 @frame.get("/taal/<code>")

@@ -135,6 +135,7 @@ VISITS: dict[str, dict[str, list[Visit]]] = {
             Visit("/login", method="POST", form={"email": "nobody@example.org", "password": "x"}, status=401)
         ],
         "beheer.overview": [Visit("/beheer", staff=True)],
+        "beheer.tokens_page": [Visit("/beheer/sleutels", staff=True)],
         "beheer.asset_page": [Visit("/beheer/materiaal/{asset_id}", staff=True)],
         "beheer.update": [
             Visit("/beheer/materiaal/{asset_id}", staff=True, method="POST", form=BAD_ASSET_FORM, status=422)
@@ -182,40 +183,16 @@ ERROR_PAGES = {
 # What booking's domain still says in words of its own (services/booking/domain/*.py, left for the lead engineer
 # to replace with codes): (app, visit, language) → the walk's findings there. Nothing else may be found; an entry
 # none of whose findings is found any more (where its page was judged) fails the walk too: delete it then.
-PLATE_EN = {"English word: 'for'", "English word: 'older'", "English word: 'or'"}  # "(or ABC-123 for older plates)"
-# "Buiten de openingsuren van … (ma 09:00-12:00, …)" and "Geen geldige Belgische nummerplaat; bijvoorbeeld …"
-REFUSALS_NL = {
-    f"Dutch word: {w!r}" for w in ("buiten", "openingsuren", "geen", "geldige", "nummerplaat", "bijvoorbeeld")
-}
-BOOKING_DOMAIN_PROSE: dict[tuple[str, str, str], set[str]] = {
-    # The request form refused by the domain (services/booking/domain/requests.py, plates.py): the plate message
-    # carries an English aside on the Dutch page; on the English page the opening-hours and plate messages are
-    # Dutch (they have no " / English" half for services.booking.web.i18n.localise_detail to keep).
-    ("pages", REFUSED_PUBLIC, "nl"): PLATE_EN,
-    ("pages", REFUSED_PUBLIC, "en"): REFUSALS_NL,
-    ("pages", REFUSED_DESK, "nl"): PLATE_EN,
-    ("pages", REFUSED_DESK, "en"): REFUSALS_NL,
-    # The answer the domain records for a requirement another item provides: "provided by item".
-    ("pages", "GET /staff", "nl"): {"English word: 'provided'", "English word: 'by'", "English word: 'item'"},
-    # services/booking/web/staff_stats.py writes English column names and measures.
-    ("pages", "GET /staff/statistiek.csv?jaar=2030", "nl"): {
-        f"English word: {w!r}" for w in ("year", "measure", "key", "value", "loans", "distinct")
-    },
-    # public._date_search shows shared.timeparse's (Dutch) message as it is: "Geen geldige datum en uur; …".
-    ("pages", "GET /?van_datum=x", "en"): {
-        f"Dutch word: {w!r}" for w in ("geen", "geldige", "datum", "uur", "gebruik", "bijvoorbeeld")
-    },
-}
-# On SQLite (the embedded default) the forms the domain refuses answer 503 after 15 s: services/booking/web/
-# public.py::handle_submission releases the idempotency key in a second session while its own still holds the
-# write transaction the refused create_request began (SQLite serialises writers: the second waits, then gives up).
-# PostgreSQL lets the second through. (backend, app, visit) → the status it gets until that is fixed.
-BOOKING_ON_SQLITE = {("sqlite", "pages", REFUSED_PUBLIC): 503, ("sqlite", "pages", REFUSED_DESK): 503}
+# The booking domain now says its refusals as codes that each page words in its language: nothing known is left.
+BOOKING_DOMAIN_PROSE: dict[tuple[str, str, str], set[str]] = {}
+# (backend, app, visit) → the status a known failure gets; none since the application layer (issue 11).
+BOOKING_ON_SQLITE: dict[tuple[str, str, str], int] = {}
 # The notify service's delivery log shows each row's reason as notify's domain wrote it for operators, in English
 # (services/notify/domain/dispatch.py and schedule.py; tests/integration/test_notify_flow.py pins the words).
 NOTIFY_REASONS = {
     "English text: 'call list'",  # "no email address: on the location's call list for staff to phone"
     "English text: 'email address'",  # … and "the location has no email address"
+    "English text: 'pick-up'",  # "pick-up time has passed"
     *(f"English word: {w!r}" for w in ("for", "has", "no", "or", "that", "the", "to")),
 }
 # Which rows the log shows first varies (equal due times), so each of these pages may show any of these.

@@ -28,7 +28,7 @@ from shared.auth import SESSION_COOKIE
 from shared.config import load_settings
 from shared.db import Database
 from shared.pages import nav
-from tests.booking_fixtures import SECRET, InventoryFeed, staff_cookie
+from tests.booking_fixtures import SECRET, InventoryFeed, ensure_staff_account, staff_cookie
 from tests.conftest import STAFF_PASSWORD
 from tests.support.forms import csrf_token
 from tests.support.pages_world import MOUNTS, Mounted, page_apps
@@ -191,6 +191,7 @@ def test_the_management_pages_refuse_another_centres_asset_with_a_403_page(
     apps: dict[str, Flask], feed: InventoryFeed
 ) -> None:
     asset = feed.asset(feed.location(), code="naaimachine")
+    ensure_staff_account(feed.inventory_db, 1, location_ids=(999,))  # STAFF_ELSEWHERE's account
     client = Mounted(apps["inventory"], "/inventory")
     client.client.set_cookie(SESSION_COOKIE, STAFF_ELSEWHERE)
     form = {"csrf_token": csrf_token(client.client, SECRET), "name_nl": "Naaimachine", "name_en": "Sewing machine"}
@@ -256,6 +257,7 @@ def test_in_the_embedded_mode_every_stylesheet_link_resolves(
     for variable, value in environ.items():
         monkeypatch.setenv(variable, value)
     embedded = create_embedded_app()
+    ensure_staff_account(databases["inventory"], 99, role="admin")
     public, staff = Client(embedded), Client(embedded)
     staff.set_cookie(SESSION_COOKIE, ADMIN)
     pages = [(public, "/"), (public, "/inventory/login"), (staff, "/staff"), (staff, "/inventory/beheer")]

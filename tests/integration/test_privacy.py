@@ -403,17 +403,18 @@ def test_the_retention_task_is_scheduled_on_the_booking_queue_and_runs_in_batche
         ids.append(submit(world, day, {**PERSON, "email": f"q{day}@example.org"}))
         world["staff"].post(f"/requests/{ids[-1]}/withdraw", json={"reason": "belde af"})
     # the task reads its settings from the environment, like the worker does
+    from shared.bootstrap import boot
     from tests.conftest import test_environ
 
     for name, value in {**test_environ(), "BOOKING_RETENTION_DAYS": "30", "BOOKING_RETENTION_BATCH": "2"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("BOOKING_DATABASE_URL", booking_db.engine.url.render_as_string(hide_password=False))
-    tasks._database.cache_clear()
+    boot.cache_clear()  # the worker's settings and database, read from the environment set above
     clock.set_clock(clock.now() + timedelta(days=40))
     try:
         assert tasks.apply_retention() == ids
         assert tasks.apply_retention() == []
     finally:
         tasks._database().dispose()
-        tasks._database.cache_clear()
+        boot.cache_clear()
     assert [len(a.request_ids) for a in actions(booking_db)] == [2, 1]  # one audit row per batch

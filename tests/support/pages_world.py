@@ -23,7 +23,7 @@ from shared.auth import SESSION_COOKIE
 from shared.config import load_settings
 from shared.consumer import apply_event
 from shared.db import Database
-from tests.booking_fixtures import NOW, InventoryFeed, at, staff_cookie
+from tests.booking_fixtures import NOW, InventoryFeed, at, ensure_staff_account, staff_cookie
 from tests.support.notify import Pipeline, RecordingSender
 
 # The pages apps and where the gateway (and the embedded mode) mounts them.
@@ -50,6 +50,7 @@ def page_apps(environ: dict[str, str], databases: dict[str, Database]) -> dict[s
     }
     for app in apps.values():
         app.testing = True
+    ensure_staff_account(databases["inventory"], 99, role="admin")  # ADMIN's account: inventory checks it
     return apps
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.booking import application
 from services.booking.api.limits import limiter
@@ -44,7 +43,9 @@ from services.booking.queries import requests as reads
 from shared.auth import current_principal, require_principal, require_staff
 from shared.db import get_session
 from shared.http import paginate_query
+from shared.openapi import problems
 from shared.ratelimit import client_address
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("requests", __name__, url_prefix="/requests", description="Booking requests and their lifecycle")
 
@@ -74,6 +75,7 @@ class Requests(MethodView):
     @blp.arguments(RequestInSchema)
     @blp.response(201, RequestOutSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 200}}])
+    @problems(429)
     def post(self, command: SubmitRequest) -> tuple[dict[str, Any], int]:
         """Submit a request (anyone; staff file on behalf of a resident with ``proxy``).
 
@@ -110,6 +112,7 @@ class Requests(MethodView):
 @blp.route("/<int:request_id>")
 @require_staff
 @blp.response(200, StaffRequestOutSchema)
+@problems(403)
 def get_one(request_id: int) -> dict[str, Any]:
     """Staff of the request's centre: one request, what competes with it, its unmet requirements, and the
     initiative's history and contacts at the centres the reader works for."""
@@ -132,6 +135,7 @@ def _decide(request_id: int, command: Decision) -> dict[str, Any]:
 @require_staff
 @blp.arguments(ApproveSchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def approve(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff of the asset's centre: approve. 409 naming the conflicting bookings when the asset is not free."""
     return _decide(request_id, command)
@@ -141,6 +145,7 @@ def approve(command: Decision, request_id: int) -> dict[str, Any]:
 @require_staff
 @blp.arguments(RejectSchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def reject(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: reject, with a reason the requester reads."""
     return _decide(request_id, command)
@@ -150,6 +155,7 @@ def reject(command: Decision, request_id: int) -> dict[str, Any]:
 @require_staff
 @blp.arguments(CancelSchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def cancel(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: cancel an approved loan, with a reason; the asset is free again."""
     return _decide(request_id, command)
@@ -159,6 +165,7 @@ def cancel(command: Decision, request_id: int) -> dict[str, Any]:
 @require_staff
 @blp.arguments(WithdrawSchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def withdraw(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff, for a requester who phoned: withdraw a pending request."""
     return _decide(request_id, command)
@@ -168,6 +175,7 @@ def withdraw(command: Decision, request_id: int) -> dict[str, Any]:
 @require_staff
 @blp.arguments(PickupSchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def pick_up(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: hand the asset over. Every requirement must be checked (``checks``), or ``override_reason`` says
     why it goes out anyway."""
@@ -178,6 +186,7 @@ def pick_up(command: Decision, request_id: int) -> dict[str, Any]:
 @require_staff
 @blp.arguments(ReturnSchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def take_back(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: take the asset back, recording its condition and any damage."""
     return _decide(request_id, command)
@@ -187,6 +196,7 @@ def take_back(command: Decision, request_id: int) -> dict[str, Any]:
 @require_staff
 @blp.arguments(RescheduleSchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def reschedule(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: extend or shorten an approved or running loan (checked for conflicts like a new booking)."""
     return _decide(request_id, command)
@@ -196,6 +206,7 @@ def reschedule(command: Decision, request_id: int) -> dict[str, Any]:
 @require_staff
 @blp.arguments(ContactPatchSchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def change_contact(command: Decision, request_id: int) -> dict[str, Any]:
     """Staff: correct the contact details."""
     return _decide(request_id, command)
@@ -205,6 +216,7 @@ def change_contact(command: Decision, request_id: int) -> dict[str, Any]:
 @require_staff
 @blp.arguments(VerifySchema)
 @blp.response(200, RequestOutSchema)
+@problems(403, 409)
 def verify(data: dict[str, Any], request_id: int, item_id: int, code: str) -> dict[str, Any]:
     """Staff: mark a requirement verified (met) or not met; not met blocks approval."""
     return _decide(request_id, VerifyRequirement(item_id=item_id, code=code, **data))
@@ -213,6 +225,7 @@ def verify(data: dict[str, Any], request_id: int, item_id: int, code: str) -> di
 @blp.route("/<int:request_id>/audit")
 @require_staff
 @blp.response(200, AuditOutSchema(many=True))
+@problems(403)
 def audit(request_id: int) -> list[AuditEntry]:
     """Staff of the request's centre: the audit trail (who, when, from, to, reason)."""
     return reads.audit_for_staff(get_session(), request_id, require_principal())
@@ -221,6 +234,7 @@ def audit(request_id: int) -> list[AuditEntry]:
 @blp.route("/<int:request_id>/status-link", methods=["POST"])
 @require_staff
 @blp.response(201, LinkOutSchema)
+@problems(403, 409)
 def new_link(request_id: int) -> tuple[dict[str, str], int]:
     """Staff of the request's centre: revoke the requester's links and issue a new one (lost or forwarded mail)."""
     outcome = application.reissue_link(get_session(), ById(request_id), _staff(), current_policy())

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from services.booking import application
 from services.booking.api.limits import limiter
 from services.booking.api.present import request_view
@@ -16,6 +14,8 @@ from services.booking.domain.lifecycle import REQUESTER
 from services.booking.limits import LINK_MISS_SCOPE, LINK_SCOPE, configured, unknown_link
 from services.booking.queries import requests as reads
 from shared.db import get_session
+from shared.openapi import problems
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("status", __name__, url_prefix="/status", description="The requester's private link")
 
@@ -44,6 +44,7 @@ def _decide(token: str, command: Decision) -> dict[str, Any]:
 @blp.route("/<token>")
 @private_link
 @blp.response(200, StatusOutSchema)
+@problems(404, 429)
 def status(token: str) -> dict[str, Any]:
     """The request and its history. Opening the link changes nothing. Unknown or expired: 404."""
     return _status(reads.request_for_link(get_session(), token))
@@ -53,6 +54,7 @@ def status(token: str) -> dict[str, Any]:
 @private_link
 @blp.arguments(WithdrawSchema)
 @blp.response(200, StatusOutSchema)
+@problems(404, 409, 429)
 def withdraw(command: Decision, token: str) -> dict[str, Any]:
     """Withdraw the request while it is still pending."""
     return _decide(token, command)
@@ -62,6 +64,7 @@ def withdraw(command: Decision, token: str) -> dict[str, Any]:
 @private_link
 @blp.arguments(ContactPatchSchema)
 @blp.response(200, StatusOutSchema)
+@problems(404, 409, 429)
 def change_contact(command: Decision, token: str) -> dict[str, Any]:
     """Correct the contact details (an email or a phone number must remain)."""
     return _decide(token, command)
@@ -71,6 +74,7 @@ def change_contact(command: Decision, token: str) -> dict[str, Any]:
 @private_link
 @blp.arguments(CancelSchema)
 @blp.response(200, StatusOutSchema)
+@problems(404, 409, 429)
 def cancel(command: Decision, token: str) -> dict[str, Any]:
     """Cancel an approved loan you no longer need (a reason is required: staff read it)."""
     return _decide(token, command)

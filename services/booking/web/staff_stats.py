@@ -6,78 +6,56 @@ A loan is a request that was approved (and maybe picked up and returned). Shown 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, render_template, request
+from flask_babel import gettext as _
 
-from services.booking.models import ALLOCATING_STATUSES, BookingRequest, InvAsset, InvLocation, RequestItem
+from services.booking.queries import statistics as reads
 from services.booking.web.i18n import in_language, month_name
 from services.booking.web.staff import blp
 from shared import clock
-from shared.clock import BRUSSELS
 from shared.db import get_session
 from shared.spreadsheet import Cell, write_csv
 
 
-@dataclass
-class Statistics:
+@dataclass(frozen=True)
+class Shown:
+    """The year's statistics with names in the reader's language, as the page and the CSV show them."""
+
     year: int
-    loans: int = 0
-    initiatives: int = 0
-    per_asset: Counter[str] = field(default_factory=Counter)
-    per_location: Counter[str] = field(default_factory=Counter)
-    per_month: list[tuple[str, int]] = field(default_factory=list)
-    utilisation: dict[str, float] = field(default_factory=dict)  # share of the year's hours out on loan
+    loans: int
+    initiatives: int
+    per_asset: Counter[str]
+    per_location: Counter[str]
+    per_month: list[tuple[str, int]]
+    utilisation: dict[str, float]
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    start = datetime.combine(date(year, 1, 1), time(0), tzinfo=BRUSSELS).astimezone(UTC)
-    end = datetime.combine(date(year + 1, 1, 1), time(0), tzinfo=BRUSSELS).astimezone(UTC)
-    return start, end
+def shown(stats: reads.Statistics) -> Shown:
+    def asset_name(asset_id: int) -> str:
+        asset = stats.assets.get(asset_id)
+        return in_language(asset.name_nl, asset.name_en) if asset else str(asset_id)
+
+    def location_name(location_id: int) -> str:
+        location = stats.locations.get(location_id)
+        return location.name if location else "?"
+
+    return Shown(
+        year=stats.year,
+        loans=stats.loans,
+        initiatives=stats.initiatives,
+        per_asset=Counter({asset_name(k): v for k, v in stats.per_asset.items()}),
+        per_location=Counter({location_name(k): v for k, v in stats.per_location.items()}),
+        per_month=[(month_name(date(stats.year, m, 1)), stats.per_month[m]) for m in range(1, 13)],
+        utilisation={asset_name(k): v for k, v in stats.utilisation.items()},
+    )
 
 
-def compute(db: Any, year: int) -> Statistics:
-    start, end = _year_bounds(year)
-    stats = Statistics(year)
-    rows = db.execute(
-        sa.select(BookingRequest, RequestItem)
-        .join(RequestItem, RequestItem.request_id == BookingRequest.id)
-        .where(
-            BookingRequest.status.in_(ALLOCATING_STATUSES),
-            BookingRequest.pickup_at >= start,
-            BookingRequest.pickup_at < end,
-        )
-    ).all()
-    assets = {a.id: a for a in db.scalars(sa.select(InvAsset))}
-    locations = {loc.id: loc.name for loc in db.scalars(sa.select(InvLocation))}
-    months: Counter[int] = Counter()
-    hours: Counter[int] = Counter()
-    seen_requests: set[int] = set()
-    initiatives: set[int] = set()
-    for booking, item in rows:
-        asset = assets.get(item.asset_id)
-        name = in_language(asset.name_nl, asset.name_en) if asset else str(item.asset_id)
-        stats.per_asset[name] += 1
-        ended = booking.actual_return_at or booking.return_at
-        began = booking.actual_pickup_at or booking.pickup_at
-        hours[item.asset_id] += max((min(ended, end) - max(began, start)).total_seconds() / 3600, 0) * item.quantity
-        if booking.id not in seen_requests:
-            seen_requests.add(booking.id)
-            initiatives.add(booking.initiative_id)
-            stats.per_location[locations.get(booking.location_id, "?")] += 1
-            months[clock.to_local(booking.pickup_at).month] += 1
-    stats.loans = len(seen_requests)
-    stats.initiatives = len(initiatives)
-    stats.per_month = [(month_name(date(year, m, 1)), months[m]) for m in range(1, 13)]
-    year_hours = (end - start).total_seconds() / 3600
-    for asset_id, used in hours.items():
-        asset = assets.get(asset_id)
-        if asset is not None:
-            stats.utilisation[in_language(asset.name_nl, asset.name_en)] = used / (year_hours * asset.quantity)
-    return stats
+def compute(db: Any, year: int) -> Shown:
+    return shown(reads.statistics(db, year))
 
 
 def _year() -> int:
@@ -98,16 +76,18 @@ def statistics() -> str:
 @blp.get("/statistiek.csv")
 def statistics_csv() -> Response:
     stats = compute(get_session(), _year())
+    # Column names and measures in the reader's language, like the page (a spreadsheet is read by people too).
     rows: list[list[Cell]] = [
-        ["year", "measure", "key", "value"],
-        [stats.year, "loans", "", stats.loans],
-        [stats.year, "distinct_initiatives", "", stats.initiatives],
+        [_("jaar"), _("maat"), _("sleutel"), _("waarde")],
+        [stats.year, _("uitleningen"), "", stats.loans],
+        [stats.year, _("verschillende initiatieven"), "", stats.initiatives],
     ]
-    rows += [[stats.year, "loans_per_asset", name, count] for name, count in sorted(stats.per_asset.items())]
-    rows += [[stats.year, "loans_per_location", name, count] for name, count in sorted(stats.per_location.items())]
+    per_asset, per_location = _("uitleningen per materiaal"), _("uitleningen per buurtcentrum")
+    rows += [[stats.year, per_asset, name, count] for name, count in sorted(stats.per_asset.items())]
+    rows += [[stats.year, per_location, name, count] for name, count in sorted(stats.per_location.items())]
     for index, (_label, count) in enumerate(stats.per_month, start=1):
-        rows.append([stats.year, "loans_per_month", f"{stats.year}-{index:02d}", count])
-    rows += [[stats.year, "utilisation", name, f"{share:.4f}"] for name, share in sorted(stats.utilisation.items())]
+        rows.append([stats.year, _("uitleningen per maand"), f"{stats.year}-{index:02d}", count])
+    rows += [[stats.year, _("bezetting"), name, f"{share:.4f}"] for name, share in sorted(stats.utilisation.items())]
     return Response(
         write_csv(rows),
         mimetype="text/csv",

@@ -94,6 +94,7 @@ class Tokens(MethodView):
     @require_staff
     @blp.arguments(TokenQuerySchema, location="query")
     @blp.response(200, TokenOutSchema(many=True))
+    @problems(403)
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """Your tokens, newest first (an administrator: everyone's, or ``staff_id``'s)."""
         found = credentials.list_api_tokens(get_session(), require_principal(), query.get("staff_id"))

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.inventory.api.schemas import StaffInSchema, StaffOutSchema, StaffPatchSchema
 from services.inventory.domain import staff
 from shared.auth import require_admin, require_principal
 from shared.db import get_session
+from shared.openapi import problems
+from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("staff_accounts", __name__, url_prefix="/staff-accounts", description="Staff accounts (admins)")
 
@@ -30,6 +31,7 @@ class StaffAccounts(MethodView):
     @require_admin
     @blp.arguments(StaffInSchema)
     @blp.response(201, StaffOutSchema)
+    @problems(409)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a staff account."""
         session = get_session()

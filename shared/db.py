@@ -98,6 +98,42 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return sa.create_engine(url, **kwargs)
 
 
+# --- rows written at commit, several tables in one statement --------------------------------------------------
+
+_DEFERRED = "uitleen_deferred_inserts"
+
+
+def insert_at_commit(session: Session, table: sa.Table, row: dict[str, Any]) -> None:
+    """Insert ``row`` into ``table`` when the transaction commits (and never, if it rolls back).
+
+    For the rows a transaction writes and never reads back — its audit entries, outbox events, private links —
+    so that they cost one statement together at commit instead of one each: on PostgreSQL every table's rows go in
+    one ``WITH … INSERT`` statement, elsewhere one multi-row insert per table. The caller gives every column value
+    that has no server default.
+    """
+    session.info.setdefault(_DEFERRED, []).append((table, row))
+
+
+def _write_deferred(session: Session) -> None:
+    pending: list[tuple[sa.Table, dict[str, Any]]] = session.info.pop(_DEFERRED, [])
+    if not pending:
+        return
+    by_table: dict[sa.Table, list[dict[str, Any]]] = {}
+    for table, row in pending:
+        by_table.setdefault(table, []).append(row)
+    inserts = [sa.insert(table).values(rows) for table, rows in by_table.items()]
+    if session.get_bind().dialect.name == "postgresql":
+        *first, last = inserts
+        session.execute(last.add_cte(*(insert.cte(f"deferred_{i}") for i, insert in enumerate(first))))
+    else:
+        for insert in inserts:
+            session.execute(insert)
+
+
+def _forget_deferred(session: Session, *_: Any) -> None:
+    session.info.pop(_DEFERRED, None)
+
+
 class Database:
     """One service's engine and session factory."""
 
@@ -105,6 +141,8 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url, **engine_kwargs)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.session_factory, "before_commit", _write_deferred)
+        event.listen(self.session_factory, "after_rollback", _forget_deferred)
 
     @property
     def is_postgres(self) -> bool:

@@ -25,7 +25,7 @@ import structlog
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import clock
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, insert_at_commit
 
 EVENT_TYPE = re.compile(r"^[a-z]+\.[a-z_]+\.[a-z_]+$")
 
@@ -128,17 +128,27 @@ class ProcessedEventMixin:
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-def record_event(session: Session, outbox_model: type[OutboxMixin], envelope: Envelope) -> OutboxMixin:
-    """Add ``envelope`` to the outbox within the caller's transaction (never commits by itself)."""
-    row = outbox_model()
-    row.id = envelope.id
-    row.type = envelope.type
-    row.version = envelope.version
-    row.occurred_at = envelope.occurred_at
-    row.producer = envelope.producer
-    row.payload = envelope.payload
-    row.attempts = 0
-    row.correlation_id = envelope.correlation_id
-    row.secret = envelope.secret
-    session.add(row)
-    return row
+def record_event(session: Session, outbox_model: type[OutboxMixin], envelope: Envelope) -> None:
+    """Add ``envelope`` to the outbox within the caller's transaction (never commits by itself).
+
+    The row is written when the transaction commits, together with the transaction's other write-only rows
+    (``shared.db.insert_at_commit``), and not at all if it rolls back.
+    """
+    table: sa.Table = outbox_model.__table__  # type: ignore[attr-defined]
+    insert_at_commit(
+        session,
+        table,
+        {
+            "id": envelope.id,
+            "type": envelope.type,
+            "version": envelope.version,
+            "occurred_at": envelope.occurred_at,
+            "producer": envelope.producer,
+            "payload": envelope.payload,
+            "published_at": None,
+            "attempts": 0,
+            "last_error": None,
+            "correlation_id": envelope.correlation_id,
+            "secret": envelope.secret,
+        },
+    )

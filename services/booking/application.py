@@ -25,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from services.booking.config import BookingPolicy
 from services.booking.domain import decisions, idempotency, links
-from services.booking.domain.commands import ById, Decision, ReissueLink, SubmitRequest, Target
+from services.booking.domain.commands import Approve, ById, Decision, ReissueLink, SubmitRequest, Target
 from services.booking.domain.events import request_snapshot
 from services.booking.domain.lifecycle import Actor, check_allowed, transition
 from services.booking.domain.requests import Plan, create_request
 from services.booking.domain.requests import check_request as judge_request
 from services.booking.models import BookingRequest
+from services.booking.queries.requests import maintenance_hits
 
 T = TypeVar("T")
 
@@ -43,6 +44,8 @@ class Outcome:
     snapshot: dict[str, Any]
     token: str | None = None
     replayed: bool = False  # the first submission with this Idempotency-Key, answered again
+    # a maintenance window over the loan, known inside the command's transaction (never read again after it)
+    maintenance_hit: bool = False
 
 
 @contextmanager
@@ -92,7 +95,8 @@ def _replay(session: Session, request_id: int, policy: BookingPolicy) -> Outcome
     so the first one cannot be shown again) — unless its personal data has gone (then no link at all)."""
     request = _load(session, request_id, for_update=False)
     token = None if request.anonymised_at else links.issue_link(session, request, policy.status_link_days)
-    return Outcome(request, request_snapshot(session, request), token, replayed=True)
+    hit = bool(maintenance_hits(session, request))
+    return Outcome(request, request_snapshot(session, request), token, replayed=True, maintenance_hit=hit)
 
 
 def _load(session: Session, request_id: int, for_update: bool) -> BookingRequest:
@@ -115,7 +119,9 @@ def decide(session: Session, target: Target, actor: Actor, command: Decision, po
         request = _locked(session, target)
         snapshot = decisions.decide(session, request, actor, command, policy.status_link_days)
         snapshot = snapshot or request_snapshot(session, request)
-        return Outcome(request, snapshot)
+        # an approval has just refused every maintenance window in its way; any other change asks
+        hit = False if isinstance(command, Approve) else bool(maintenance_hits(session, request))
+        return Outcome(request, snapshot, maintenance_hit=hit)
 
 
 def reissue_link(session: Session, target: Target, actor: Actor, policy: BookingPolicy) -> Outcome:
@@ -126,4 +132,5 @@ def reissue_link(session: Session, target: Target, actor: Actor, policy: Booking
         links.revoke_links(session, request)
         token = links.issue_link(session, request, policy.status_link_days)
         transition(session, request, ReissueLink.action, actor)
-        return Outcome(request, request_snapshot(session, request), token)
+        hit = bool(maintenance_hits(session, request))
+        return Outcome(request, request_snapshot(session, request), token, maintenance_hit=hit)

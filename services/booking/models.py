@@ -186,6 +186,10 @@ class BookingRequest(Base):
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     initiative: Mapped[Initiative] = relationship()
+    # booking's copy of the request's centre (no foreign key: the copy is fed by events, in any order)
+    location: Mapped[InvLocation | None] = relationship(
+        primaryjoin="foreign(BookingRequest.location_id) == InvLocation.id", viewonly=True
+    )
     items: Mapped[list[RequestItem]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestItem.id"
     )

@@ -21,7 +21,7 @@ MESSAGES: dict[str, str] = {
     Code.LEAD_TIME: "{asset_en}: request at least {hours} hours ahead (earliest pick-up {earliest}).",
     Code.LOAN_TOO_SHORT: "{asset_en}: borrow for at least {hours} hours.",
     Code.LOAN_TOO_LONG: "{asset_en}: borrow for at most {hours} hours.",
-    Code.OUTSIDE_OPENING_HOURS: "The {moment} time is outside the opening hours of {location}.",
+    Code.OUTSIDE_OPENING_HOURS: "This time ({moment}) is outside the opening hours of {location}.",
     Code.ANSWER_MISSING: "Answer this requirement ({requirement}).",
     Code.CONFIRMATION_NEEDED: "Confirm this requirement ({requirement}) with true, or add the asset that meets it.",
     Code.PLATE_INVALID: "Not a Belgian license plate; for example 1-ABC-234 (or ABC-123 for older plates).",

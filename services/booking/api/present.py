@@ -15,19 +15,24 @@ from services.booking.queries.requests import maintenance_hits
 from shared import clock
 
 
-def request_view(session: Session, request: BookingRequest, snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The request for the API: ``snapshot`` when the command already built it (no second read of its rows)."""
-    view = dict(snapshot if snapshot is not None else request_snapshot(session, request))
+def request_view(session: Session, request: BookingRequest) -> dict[str, Any]:
+    """A request as the API shows it when reading it."""
+    return _view(request, request_snapshot(session, request), bool(maintenance_hits(session, request)))
+
+
+def _view(request: BookingRequest, snapshot: dict[str, Any], maintenance_hit: bool) -> dict[str, Any]:
+    view = dict(snapshot)
     view["purpose"] = request.purpose
     view["created_at"] = request.created_at
     view["age_hours"] = round((clock.now() - request.created_at).total_seconds() / 3600, 1)
-    view["maintenance_hit"] = bool(maintenance_hits(session, request))
+    view["maintenance_hit"] = maintenance_hit
     return view
 
 
-def outcome_view(session: Session, outcome: Outcome) -> dict[str, Any]:
-    """A command's answer; with the private link's path when this call issued one."""
-    view = request_view(session, outcome.request, outcome.snapshot)
+def outcome_view(outcome: Outcome) -> dict[str, Any]:
+    """A command's answer, from what the command built inside its transaction (nothing is read again after the
+    commit); with the private link's path when this call issued one."""
+    view = _view(outcome.request, outcome.snapshot, outcome.maintenance_hit)
     if outcome.token is not None:
         view["status_url"] = status_path(outcome.token)
     return view

@@ -87,7 +87,7 @@ class Requests(MethodView):
         actor = staff_actor(principal) if principal else REQUESTER
         session = get_session()
         outcome = application.submit_request(session, command, actor, current_policy(), _idempotency_key(command))
-        return outcome_view(session, outcome), 201
+        return outcome_view(outcome), 201
 
     @require_staff
     @blp.arguments(RequestQuerySchema, location="query")
@@ -128,7 +128,7 @@ def get_one(request_id: int) -> dict[str, Any]:
 
 def _decide(request_id: int, command: Decision) -> dict[str, Any]:
     session = get_session()
-    return outcome_view(session, application.decide(session, ById(request_id), _staff(), command, current_policy()))
+    return outcome_view(application.decide(session, ById(request_id), _staff(), command, current_policy()))
 
 
 @blp.route("/<int:request_id>/approve", methods=["POST"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from services.booking import application
 from services.booking.api.limits import limiter
-from services.booking.api.present import request_view
+from services.booking.api.present import outcome_view, request_view
 from services.booking.api.schemas import CancelSchema, ContactPatchSchema, StatusOutSchema, WithdrawSchema
 from services.booking.config import current_policy
 from services.booking.domain.commands import ByLink, Decision
@@ -31,14 +31,15 @@ def private_link(view: Any) -> Any:
     return _link_limit(_link_miss_limit(view))
 
 
-def _status(request: Any, snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
+def _status(request: Any) -> dict[str, Any]:
     session = get_session()
-    return {**request_view(session, request, snapshot), "history": reads.requester_history(session, request.id)}
+    return {**request_view(session, request), "history": reads.requester_history(session, request.id)}
 
 
 def _decide(token: str, command: Decision) -> dict[str, Any]:
+    # the requester's page after a change: read again, with its history (not a hot path)
     outcome = application.decide(get_session(), ByLink(token), REQUESTER, command, current_policy())
-    return _status(outcome.request, outcome.snapshot)
+    return {**outcome_view(outcome), "history": reads.requester_history(get_session(), outcome.request.id)}
 
 
 @blp.route("/<token>")

@@ -14,14 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from services.booking.domain.errors import BookingConflict
 from services.booking.domain.vocabulary import ConflictKind
 from services.booking.models import Allocation, BookingRequest, InvAsset, InvMaintenanceWindow, RequestItem
+from shared import clock
 
 
 def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
@@ -71,21 +73,6 @@ def lock_assets(session: Session, asset_ids: Sequence[int]) -> dict[int, InvAsse
     return {asset.id: asset for asset in session.scalars(query)}
 
 
-def _overlapping_allocations(
-    session: Session, asset_id: int, start: datetime, end: datetime, exclude_request_id: int | None
-) -> list[tuple[Allocation, str, str]]:
-    """(allocation, reference, status) of every allocation holding ``asset_id`` in [start, end)."""
-    query = (
-        sa.select(Allocation, BookingRequest.reference, BookingRequest.status)
-        .join(BookingRequest, BookingRequest.id == Allocation.request_id)
-        .where(Allocation.asset_id == asset_id, Allocation.holding(start, end))
-        .order_by(Allocation.blocked_from, Allocation.id)
-    )
-    if exclude_request_id is not None:
-        query = query.where(Allocation.request_id != exclude_request_id)
-    return [(a, reference, status) for a, reference, status in session.execute(query)]
-
-
 def overlapping_maintenance(
     session: Session, asset_id: int, start: datetime, end: datetime
 ) -> list[InvMaintenanceWindow]:
@@ -95,42 +82,93 @@ def overlapping_maintenance(
     return list(session.scalars(query.order_by(InvMaintenanceWindow.starts_at)))
 
 
-def find_conflicts(session: Session, wanted: Wanted, exclude_request_id: int | None) -> list[dict[str, object]]:
-    """What stands in the way of ``wanted``: maintenance windows, or the bookings that use up the quantity."""
-    conflicts: list[dict[str, object]] = []
-    for window in overlapping_maintenance(session, wanted.asset.id, wanted.start, wanted.end):
-        conflicts.append(
-            {
-                "kind": ConflictKind.MAINTENANCE,
-                "asset_id": wanted.asset.id,
-                "maintenance_window_id": window.id,
-                "starts_at": window.starts_at.isoformat(),
-                "ends_at": window.ends_at.isoformat(),
-                "reason": window.reason,
-            }
+def _in_the_way(session: Session, wanted: Sequence[Wanted], exclude_request_id: int | None) -> list[sa.Row[Any]]:
+    """Every active allocation and maintenance window over each wanted item's range, in one statement."""
+    parts: list[Any] = []
+    for w in wanted:
+        bookings = (
+            sa.select(
+                sa.literal(str(ConflictKind.BOOKING)).label("kind"),
+                Allocation.asset_id.label("asset_id"),
+                Allocation.request_id.label("request_id"),
+                BookingRequest.reference.label("label"),
+                BookingRequest.status.label("status"),
+                Allocation.quantity.label("quantity"),
+                Allocation.blocked_from.label("starts"),
+                Allocation.blocked_until.label("ends"),
+                sa.cast(sa.null(), sa.Integer).label("window_id"),
+            )
+            .join(BookingRequest, BookingRequest.id == Allocation.request_id)
+            .where(Allocation.asset_id == w.asset.id, Allocation.holding(w.start, w.end))
         )
-    others = _overlapping_allocations(session, wanted.asset.id, wanted.start, wanted.end, exclude_request_id)
-    used = peak_usage(((a.blocked_from, a.blocked_until, a.quantity) for a, _, _ in others), wanted.start, wanted.end)
-    if used + wanted.item.quantity > wanted.asset.quantity:
-        for allocation, reference, status in others:
+        if exclude_request_id is not None:
+            bookings = bookings.where(Allocation.request_id != exclude_request_id)
+        windows = sa.select(
+            sa.literal(str(ConflictKind.MAINTENANCE)),
+            InvMaintenanceWindow.asset_id,
+            sa.cast(sa.null(), sa.Integer),
+            InvMaintenanceWindow.reason,
+            sa.cast(sa.null(), sa.String),
+            sa.literal(0),
+            InvMaintenanceWindow.starts_at,
+            InvMaintenanceWindow.ends_at,
+            InvMaintenanceWindow.id,
+        ).where(InvMaintenanceWindow.asset_id == w.asset.id, InvMaintenanceWindow.in_force(w.start, w.end))
+        parts += [bookings, windows]
+    if not parts:
+        return []
+    union = sa.union_all(*parts).subquery()
+    return list(session.execute(sa.select(union).order_by(union.c.starts, union.c.request_id, union.c.window_id)))
+
+
+def find_conflicts(
+    session: Session, wanted: Sequence[Wanted], exclude_request_id: int | None
+) -> list[dict[str, object]]:
+    """What stands in the way of each wanted item: maintenance windows, or the bookings that use up its quantity
+    (read in one statement for every item)."""
+    rows = _in_the_way(session, wanted, exclude_request_id)
+    conflicts: list[dict[str, object]] = []
+    for w in wanted:
+        mine = [r for r in rows if r.asset_id == w.asset.id]
+        bookings = [r for r in mine if r.kind == ConflictKind.BOOKING]
+        for window in (r for r in mine if r.kind == ConflictKind.MAINTENANCE):
             conflicts.append(
                 {
-                    "kind": ConflictKind.BOOKING,
-                    "asset_id": wanted.asset.id,
-                    "request_id": allocation.request_id,
-                    "reference": reference,
-                    "status": status,
-                    "quantity": allocation.quantity,
-                    "blocked_from": allocation.blocked_from.isoformat(),
-                    "blocked_until": allocation.blocked_until.isoformat(),
+                    "kind": ConflictKind.MAINTENANCE,
+                    "asset_id": w.asset.id,
+                    "maintenance_window_id": window.window_id,
+                    "starts_at": window.starts.isoformat(),
+                    "ends_at": window.ends.isoformat(),
+                    "reason": window.label,
                 }
             )
+        used = peak_usage(((r.starts, r.ends, r.quantity) for r in bookings), w.start, w.end)
+        if used + w.item.quantity > w.asset.quantity:
+            conflicts += [
+                {
+                    "kind": ConflictKind.BOOKING,
+                    "asset_id": w.asset.id,
+                    "request_id": r.request_id,
+                    "reference": r.label,
+                    "status": r.status,
+                    "quantity": r.quantity,
+                    "blocked_from": r.starts.isoformat(),
+                    "blocked_until": r.ends.isoformat(),
+                }
+                for r in bookings
+            ]
     return conflicts
+
+
+@dataclass(frozen=True)
+class Allocated:
+    rows: list[dict[str, object]]
+    assets: dict[int, InvAsset]  # the locked asset rows (held, so the session's identity map keeps them)
 
 
 def allocate(
     session: Session, request: BookingRequest, override_buffers: bool = False, replace_existing: bool = False
-) -> list[Allocation]:
+) -> Allocated:
     """Lock, check and insert the allocations of every item of ``request``.
 
     ``replace_existing`` (reschedule): the request's own allocations are left out of the check and replaced.
@@ -143,34 +181,46 @@ def allocate(
         start, end = blocked_range(asset, request.pickup_at, request.return_at, override_buffers)
         wanted.append(Wanted(item, asset, start, end))
     exclude = request.id if replace_existing else None
-    conflicts = [c for w in wanted for c in find_conflicts(session, w, exclude)]
+    conflicts = find_conflicts(session, wanted, exclude)
     if conflicts:
         raise BookingConflict(conflicts)
     if replace_existing:
         session.execute(sa.delete(Allocation).where(Allocation.request_id == request.id))
     rows = [
-        Allocation(
-            request_id=request.id,
-            item_id=w.item.id,
-            asset_id=w.asset.id,
-            quantity=w.item.quantity,
-            blocked_from=w.start,
-            blocked_until=w.end,
-            single_unit=w.asset.quantity == 1,
-            active=True,
-            buffers_overridden=override_buffers,
-        )
+        {
+            "request_id": request.id,
+            "item_id": w.item.id,
+            "asset_id": w.asset.id,
+            "quantity": w.item.quantity,
+            "blocked_from": w.start,
+            "blocked_until": w.end,
+            "single_unit": w.asset.quantity == 1,
+            "active": True,
+            "buffers_overridden": override_buffers,
+            "created_at": clock.now(),
+        }
         for w in wanted
     ]
-    try:
-        with session.begin_nested():
-            session.add_all(rows)
-    except IntegrityError as error:
-        # Only reachable by a writer that skipped the lock: the exclusion constraint is the backstop. The
-        # savepoint keeps the transaction usable, so the 409 can still name the booking that won.
-        named = [c for w in wanted for c in find_conflicts(session, w, exclude)]
-        raise BookingConflict(named) from error
-    return rows
+    if not _insert_allocations(session, rows):
+        # Only reachable by a writer that skipped the lock: the exclusion constraint is the backstop, and the
+        # insert that met it inserted nothing, so the 409 can still name the booking that won.
+        raise BookingConflict(find_conflicts(session, wanted, exclude))
+    return Allocated(rows, assets)
+
+
+def _insert_allocations(session: Session, rows: list[dict[str, object]]) -> bool:
+    """Insert ``rows`` in one statement; False when the exclusion constraint refused any (PostgreSQL).
+
+    ``ON CONFLICT DO NOTHING`` lets the constraint refuse without aborting the transaction (no savepoint, one
+    round trip); SQLite has no such constraint and serialises its writers instead.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(sa.insert(Allocation), rows)
+        return True
+    inserted = session.scalars(
+        postgresql.insert(Allocation).values(rows).on_conflict_do_nothing().returning(Allocation.id)
+    ).all()
+    return len(inserted) == len(rows)
 
 
 def release(session: Session, request: BookingRequest) -> None:

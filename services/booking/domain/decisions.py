@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from services.booking.domain import conflicts
 from services.booking.domain.commands import (
@@ -42,15 +42,20 @@ Snapshot = dict[str, Any] | None
 
 
 def get_request(session: Session, request_id: int, for_update: bool = False) -> BookingRequest:
-    """The request with its items and their requirements. Raises RequestNotFound."""
+    """The request with its items, their requirements and its initiative, in one statement (the request row
+    locked when ``for_update``). Raises RequestNotFound."""
     query = (
         sa.select(BookingRequest)
         .where(BookingRequest.id == request_id)
-        .options(selectinload(BookingRequest.items).selectinload(RequestItem.requirements))
+        .options(
+            joinedload(BookingRequest.items).joinedload(RequestItem.requirements),
+            joinedload(BookingRequest.initiative, innerjoin=True),
+            joinedload(BookingRequest.location),
+        )
     )
     if for_update:
         query = query.with_for_update(of=BookingRequest).execution_options(populate_existing=True)
-    request = session.scalar(query)
+    request = session.scalars(query).unique().first()
     if request is None:
         raise RequestNotFound()
     return request
@@ -80,10 +85,13 @@ def approve(session: Session, request: BookingRequest, actor: Actor, command: Ap
     unmet = unmet_requirements(request)
     if unmet:
         raise RequirementNotMet(unmet)
-    conflicts.allocate(session, request, override_buffers=command.override_buffers)
+    # keep what allocate locked and read: the snapshot below reads the same asset rows from the session
+    allocated = conflicts.allocate(session, request, override_buffers=command.override_buffers)
     details = {"buffers_overridden": True} if command.override_buffers else None
     token = issue_link(session, request, link_days)
-    return transition(session, request, Action.APPROVE, actor, command.reason, details, secret=token)
+    snapshot = transition(session, request, Action.APPROVE, actor, command.reason, details, secret=token)
+    del allocated
+    return snapshot
 
 
 def reject(session: Session, request: BookingRequest, actor: Actor, command: Reject, link_days: int) -> Snapshot:

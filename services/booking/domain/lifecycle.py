@@ -18,6 +18,7 @@ from services.booking.domain.vocabulary import Action, ActorKind, Status
 from services.booking.models import AuditEntry, BookingRequest
 from shared import clock
 from shared.auth import Principal
+from shared.db import insert_at_commit
 
 
 @dataclass(frozen=True)
@@ -120,20 +121,23 @@ def record_audit(
     from_status: str | None,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        request_id=request.id,
-        at=clock.now(),
-        action=str(action),
-        actor_kind=str(actor.kind),
-        staff_id=actor.staff_id,
-        from_status=from_status,
-        to_status=request.status,
-        reason=reason,
-        details=details,
+) -> None:
+    """The audit row of ``action``, written at commit with the transaction's other write-only rows."""
+    insert_at_commit(
+        session,
+        AuditEntry.__table__,  # type: ignore[arg-type]
+        {
+            "request_id": request.id,
+            "at": clock.now(),
+            "action": str(action),
+            "actor_kind": str(actor.kind),
+            "staff_id": actor.staff_id,
+            "from_status": from_status,
+            "to_status": request.status,
+            "reason": reason,
+            "details": details,
+        },
     )
-    session.add(entry)
-    return entry
 
 
 def transition(

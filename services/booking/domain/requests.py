@@ -70,6 +70,8 @@ class Plan:
     command: SubmitRequest
     location_id: int
     items: tuple[PlannedItem, ...]
+    # the centre's row, held so that the event's snapshot finds it in the session rather than reading it again
+    location: InvLocation | None = None
 
 
 @dataclass(frozen=True)
@@ -200,10 +202,22 @@ def check_answer(
 
 def _load_assets(
     session: Session, wanted: Sequence[WantedItem], is_staff: bool, problems: list[FieldProblem]
-) -> list[tuple[int, WantedItem, InvAsset]]:
-    """The wanted items whose asset can be borrowed, with their index in the submission (one query)."""
+) -> tuple[list[tuple[int, WantedItem, InvAsset]], dict[int, InvLocation]]:
+    """The wanted items whose asset can be borrowed, with their index in the submission, and the assets' centres
+    (one statement for both)."""
     ids = {item.asset_id for item in wanted}
-    by_id = {a.id: a for a in session.scalars(sa.select(InvAsset).where(InvAsset.id.in_(ids)))} if ids else {}
+    by_id: dict[int, InvAsset] = {}
+    locations: dict[int, InvLocation] = {}
+    if ids:
+        query = (
+            sa.select(InvAsset, InvLocation)
+            .outerjoin(InvLocation, InvLocation.id == InvAsset.location_id)
+            .where(InvAsset.id.in_(ids))
+        )
+        for row_asset, row_location in session.execute(query):
+            by_id[row_asset.id] = row_asset
+            if row_location is not None:
+                locations[row_location.id] = row_location
     found: list[tuple[int, WantedItem, InvAsset]] = []
     seen: set[int] = set()
     for index, item in enumerate(wanted):
@@ -222,7 +236,7 @@ def _load_assets(
                 )
             seen.add(asset.id)
             found.append((index, item, asset))
-    return found
+    return found, locations
 
 
 def _requirements(session: Session, assets: Iterable[InvAsset]) -> dict[str, InvRequirement]:
@@ -268,11 +282,11 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
         problems.append(problem("contact.email", Code.CONTACT_MISSING))
     if actor.is_staff and command.consent is None:
         problems.append(problem("proxy.consent", Code.PROXY_CONSENT_MISSING))
-    found = _load_assets(session, command.items, actor.is_staff, problems)
+    found, locations = _load_assets(session, command.items, actor.is_staff, problems)
     location_ids = {asset.location_id for _index, _item, asset in found}
     if len(location_ids) > 1:
         problems.append(problem("items", Code.ITEMS_AT_SEVERAL_LOCATIONS))
-    location = session.get(InvLocation, next(iter(location_ids))) if len(location_ids) == 1 else None
+    location = locations.get(next(iter(location_ids))) if len(location_ids) == 1 else None
     assets = [asset for _index, _item, asset in found]
     problems += dates_problems(command.pickup_at, command.return_at, assets, location, actor.is_staff, now)
     catalogue = _requirements(session, assets)
@@ -280,15 +294,22 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
     items = tuple(_plan_item(index, item, asset, catalogue, requested, problems) for index, item, asset in found)
     if problems:
         raise InvalidInput.of(problems)
-    return Plan(command, assets[0].location_id, items)
+    return Plan(command, assets[0].location_id, items, location)
 
 
 # --- storing --------------------------------------------------------------------------------------------------
 
 
 def get_or_create_initiative(session: Session, name: str) -> Initiative:
-    """A returning initiative is recognised by its name (case and spacing do not matter); race-free."""
+    """A returning initiative is recognised by its name (case and spacing do not matter); race-free.
+
+    One statement for one seen before (most are); a new one is inserted with ``ON CONFLICT DO NOTHING`` so that two
+    first submissions at once make one initiative.
+    """
     key = initiative_key(name)
+    found = session.scalar(sa.select(Initiative).where(Initiative.name_key == key))
+    if found is not None:
+        return found
     values = {"name": _SPACES.sub(" ", name).strip(), "name_key": key, "created_at": clock.now()}
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time as clock_time, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
 
 import psycopg
@@ -238,7 +239,13 @@ def limit_path(world: World, count: int) -> Measured:
                     " purpose, location_id, pickup_at, return_at, created_at, updated_at, version)"
                     " VALUES (%s, 'approved', %s, 'Bench', 'bench@example.org', 'nl', '', %s, %s, %s, now(), now(), 1)"
                     " RETURNING id",
-                    (f"LIM-{pickup.timestamp():.0f}", initiative[0], world.location_id, pickup, pickup + timedelta(hours=3)),
+                    (
+                        f"LIM-{pickup.timestamp():.0f}",
+                        initiative[0],
+                        world.location_id,
+                        pickup,
+                        pickup + timedelta(hours=3),
+                    ),
                 ).fetchone()[0]  # type: ignore[index]
                 item_id = connection.execute(
                     "INSERT INTO request_items (request_id, asset_id, quantity) VALUES (%s, %s, 1) RETURNING id",
@@ -320,8 +327,8 @@ def run(size: str = "smoke", prefix: str = PREFIX) -> Result:
         for database in world.databases.values():
             database.dispose()
     limit_cpu = statistics.median(limit.cpu_ms)
-    rows = [booked[k].row(k) + [round(statistics.median(booked[k].cpu_ms) / limit_cpu, 1)] for k in booked]
-    rows.append(limit.row("psycopg, the same rows (reference)") + [1.0])
+    rows = [[*booked[k].row(k), round(statistics.median(booked[k].cpu_ms) / limit_cpu, 1)] for k in booked]
+    rows.append([*limit.row("psycopg, the same rows (reference)"), 1.0])
     page_rows = [
         [
             label,
@@ -344,9 +351,15 @@ def run(size: str = "smoke", prefix: str = PREFIX) -> Result:
             *("| " + " | ".join(str(c) for c in row) + " |" for row in page_rows),
         ],
         data={
-            "booking": {k: {"statements": v.statements, "transactions": v.transactions, "cpu_ms": v.cpu_ms} for k, v in booked.items()},
+            "booking": {
+                k: {"statements": v.statements, "transactions": v.transactions, "cpu_ms": v.cpu_ms}
+                for k, v in booked.items()
+            },
             "limit_cpu_ms": limit.cpu_ms,
-            "pages": {label: {"empty": pages_empty[label].statements, "busy": pages_busy[label].statements} for label, _ in PAGES},
+            "pages": {
+                label: {"empty": pages_empty[label].statements, "busy": pages_busy[label].statements}
+                for label, _ in PAGES
+            },
         },
     )
     return result

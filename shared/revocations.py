@@ -101,9 +101,7 @@ def credential_check(
     def void(principal: Principal) -> bool:
         # one statement for both questions: is any of its lineage revoked, and what is the account's generation
         lineage = list(principal.lineage)
-        any_revoked = (
-            sa.exists().where(revoked.token_id.in_(lineage)) if lineage else sa.literal(False)
-        )
+        any_revoked = sa.exists().where(revoked.token_id.in_(lineage)) if lineage else sa.literal(False)
         newest = sa.select(changes.generation).where(changes.staff_id == principal.staff_id).scalar_subquery()
         revoked_now, generation = get_session().execute(sa.select(any_revoked, newest)).one()
         return bool(revoked_now) or (generation is not None and principal.generation < generation)

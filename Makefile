@@ -11,9 +11,13 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "uitleen: installing the pinned dependencies into $(VENV) (the first time only; a few minutes)"
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	@$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+	  | grep -E --line-buffered '^(Collecting|Successfully installed)' | sed -u 's/^/uitleen: pip: /'; \
+	  test $${PIPESTATUS[0]} -eq 0
 	@rm -f $(VENV)/.installed-*; touch $@
+	@echo "uitleen: dependencies installed"
 
 .PHONY: install
 install: $(STAMP) catalogues ## create the virtualenv and install the pinned dependencies

@@ -8,7 +8,8 @@ of these calls and render what it returns; none of them commits. Each call works
 - ``submit_request``: claim the Idempotency-Key, check, create, commit — or replay the first submission;
 - ``decide``: lock the request (by id for staff, by private link for the requester), check the lifecycle
   rule, do the work, commit;
-- ``reissue_link``: revoke the requester's links and issue a new one.
+- ``reissue_link``: revoke the requester's links and issue a new one;
+- ``export_person`` / ``erase_person``: GDPR, for an administrator (each audited in ``privacy_actions``).
 
 On any error the transaction is rolled back before the error leaves, so a refused submission leaves no key,
 no initiative and no half-made request behind.
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from services.booking.config import BookingPolicy
-from services.booking.domain import decisions, idempotency, links
+from services.booking.domain import decisions, idempotency, links, privacy
 from services.booking.domain.commands import Approve, ById, Decision, ReissueLink, SubmitRequest, Target
 from services.booking.domain.events import request_snapshot
 from services.booking.domain.lifecycle import Actor, check_allowed, transition
@@ -32,6 +33,8 @@ from services.booking.domain.requests import Plan, create_request
 from services.booking.domain.requests import check_request as judge_request
 from services.booking.models import BookingRequest
 from services.booking.queries.requests import maintenance_hits
+from shared import clock
+from shared.privacy import Subject
 
 T = TypeVar("T")
 
@@ -134,3 +137,15 @@ def reissue_link(session: Session, target: Target, actor: Actor, policy: Booking
         transition(session, request, ReissueLink.action, actor)
         hit = bool(maintenance_hits(session, request))
         return Outcome(request, request_snapshot(session, request), token, maintenance_hit=hit)
+
+
+def export_person(session: Session, subject: Subject, actor: Actor) -> dict[str, Any]:
+    """Everything booking holds about one person (the export is audited in the same transaction)."""
+    with _unit_of_work(session):
+        return privacy.export_person(session, subject, actor, clock.now())
+
+
+def erase_person(session: Session, subject: Subject, actor: Actor, reason: str | None) -> list[int]:
+    """Anonymise the person's requests now; returns their ids. Raises OpenRequests (409) while one is open."""
+    with _unit_of_work(session):
+        return privacy.erase_person(session, subject, actor, clock.now(), reason)

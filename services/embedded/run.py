@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def prepare() -> None:
     var_dir = default_var_dir()
     var_dir.mkdir(parents=True, exist_ok=True)
+    print(f"uitleen: migrating the three databases in {var_dir} and loading the Ghent demo data", flush=True)
     for service in SERVICES:
         settings = load_settings(service)
         upgrade(ROOT / "services" / service / "migrations", settings.database_url)

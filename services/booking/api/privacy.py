@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-import sqlalchemy as sa
 from marshmallow import validate
 
+from services.booking import application
 from services.booking.domain import privacy
 from services.booking.domain.lifecycle import staff_actor
 from services.booking.models import PrivacyAction
-from shared import clock
 from shared.auth import require_admin, require_principal
 from shared.db import get_session
 from shared.http import paginate_query
@@ -129,10 +128,7 @@ class PrivacyActionOutSchema(ma.Schema):
 @blp.response(200, ExportOutSchema)
 def export(data: dict[str, Any]) -> dict[str, Any]:
     """Admin: everything booking holds about one person, as JSON (audited)."""
-    session = get_session()
-    result = privacy.export_person(session, data["subject"], staff_actor(require_principal()), clock.now())
-    session.commit()
-    return result
+    return application.export_person(get_session(), data["subject"], staff_actor(require_principal()))
 
 
 @blp.route("/erase", methods=["POST"])
@@ -145,11 +141,8 @@ def erase(data: dict[str, Any]) -> dict[str, Any]:
 
     409 ``open-requests`` naming the requests still pending or running: close them first.
     """
-    session = get_session()
     actor = staff_actor(require_principal())
-    ids = privacy.erase_person(session, data["subject"], actor, clock.now(), data["reason"])
-    session.commit()
-    return {"anonymised": ids}
+    return {"anonymised": application.erase_person(get_session(), data["subject"], actor, data["reason"])}
 
 
 @blp.route("/actions")
@@ -158,5 +151,4 @@ def erase(data: dict[str, Any]) -> dict[str, Any]:
 @blp.paginate()
 def actions(pagination_parameters: Any) -> list[PrivacyAction]:
     """Admin: the GDPR audit, newest first: exports, erasures and retention batches."""
-    query = sa.select(PrivacyAction).order_by(PrivacyAction.id.desc())
-    return paginate_query(get_session(), query, pagination_parameters)
+    return paginate_query(get_session(), privacy.actions_query(), pagination_parameters)

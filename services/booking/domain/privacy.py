@@ -281,3 +281,8 @@ def apply_retention(session: Session, now: datetime, retention_days: int, batch_
     rows += scrub_outbox(session, ids)
     record_action(session, "retention", SYSTEM, ids, rows, details={"retention_days": retention_days})
     return ids
+
+
+def actions_query() -> sa.Select[Any]:
+    """The GDPR audit, newest first."""
+    return sa.select(PrivacyAction).order_by(PrivacyAction.id.desc())

@@ -190,6 +190,12 @@ def audit_for_staff(session: Session, request_id: int, principal: Principal) -> 
     return audit_trail(session, request_id)
 
 
+def request_id_for_reference(session: Session, reference: str) -> int | None:
+    """The id of the request with this reference (UIT-7K3M9Q2P; case does not matter), if any."""
+    found = session.scalar(sa.select(BookingRequest.id).where(BookingRequest.reference == reference.strip().upper()))
+    return int(found) if found is not None else None
+
+
 def request_for_link(session: Session, token: str) -> BookingRequest:
     """The request a private link leads to. Raises LinkNotFound (forged, expired and revoked alike)."""
     return get_request(session, request_id_for_token(session, token))

@@ -11,14 +11,14 @@ import json
 import re
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from services.booking import application
 from services.booking.domain import privacy
 from services.booking.domain.lifecycle import staff_actor
-from services.booking.models import BookingRequest
+from services.booking.queries import requests as reads
 from services.booking.web.forms import FormErrors
 from services.booking.web.staff import blp
 from services.booking.web.staff import principal as _principal
@@ -44,7 +44,7 @@ def _subject(form: dict[str, str], errors: FormErrors) -> Subject | None:
         if value.isdigit():
             return Subject("request_id", value)
         if REFERENCE.match(value):
-            found = get_session().scalar(sa.select(BookingRequest.id).where(BookingRequest.reference == value.upper()))
+            found = reads.request_id_for_reference(get_session(), value)
             if found is not None:
                 return Subject("request_id", str(found))
             errors.add("value", _("Er is geen aanvraag met dit nummer."))
@@ -84,20 +84,16 @@ def privacy_action() -> Response | tuple[str, int]:
     session = get_session()
     actor = staff_actor(_principal())
     if action == "export":
-        data = privacy.export_person(session, subject, actor, clock.now())
-        session.commit()
-        return _download(data)
+        return _download(application.export_person(session, subject, actor))
     try:
-        ids = privacy.erase_person(session, subject, actor, clock.now(), form.get("reason", "").strip() or None)
+        ids = application.erase_person(session, subject, actor, form.get("reason", "").strip() or None)
     except privacy.OpenRequests as error:
-        session.rollback()
         open_ones = ", ".join(f"{r['reference']} ({r['status']})" for r in error.extra["open_requests"])
         errors.add(
             None,
             _("Nog niet afgesloten: %(list)s. Trek ze in, annuleer ze of neem het materiaal terug.", list=open_ones),
         )
         return _page(form, errors, 409)
-    session.commit()
     flash(ngettext("%(num)d aanvraag gewist.", "%(num)d aanvragen gewist.", len(ids)), "ok")
     return _page({"kind": form.get("kind", "email")}, FormErrors())
 

@@ -1,0 +1,130 @@
+"""Rules a new user's walk found protecting nothing, each tested on PostgreSQL and on the embedded default (SQLite).
+
+- The dates-first search offered what a submission refuses (everything "vrij" on a Sunday, a closed centre's
+  items on Saturday, the caravan tomorrow despite its 72 h lead time, past dates), and dropped the chosen dates on
+  the way to the form: it now asks the submission's own rule (``domain/requests.py::dates_problems``).
+- "Rijbewijs B" accepted "AM", and a hand-over with no checklist box ticked succeeded (the audit said ``false``).
+- The private link stayed readable in the pages' session cookie after its 15 minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from shared.auth import SESSION_COOKIE, Principal, sign_session
+from tests.booking_fixtures import SECRET, at, request_body
+from tests.support.embedded import Embedded
+
+# 2030-03-04 is a Monday (NOW); the demo centres open weekdays, some on Saturday morning, none on Sunday.
+SUNDAY, SATURDAY, TUESDAY, FRIDAY = "2030-03-10", "2030-03-09", "2030-03-05", "2030-03-08"
+
+
+def offered(client: Client, day: str, start: str = "10:00", end: str = "13:00") -> set[str]:
+    html = client.get(f"/?van_datum={day}&van_uur={start}&tot_datum={day}&tot_uur={end}").get_data(as_text=True)
+    return set(re.findall(r'href="/lenen/([a-z0-9-]+)/aanvraag\?', html))
+
+
+def test_the_dates_first_search_offers_only_what_a_request_could_get(embedded: Embedded) -> None:
+    client = embedded.client()
+    assert offered(client, SUNDAY) == set()  # no centre opens on Sunday
+    saturday = offered(client, SATURDAY)
+    assert "naaimachines-nieuw-gent" not in saturday  # Nieuw Gent does not open on Saturday
+    assert "caravan-doorgeefbazaar" in saturday  # Dampoort does, and Saturday is past the caravan's 72 h
+    assert "caravan-doorgeefbazaar" not in offered(client, TUESDAY)  # tomorrow: inside its lead time
+    assert "naaimachines-nieuw-gent" in offered(client, TUESDAY)  # 24 h ahead is enough for a sewing machine
+    assert offered(client, "2030-03-01") == set()  # the past
+
+
+def test_the_chosen_dates_travel_to_the_form(embedded: Embedded) -> None:
+    client = embedded.client()
+    html = client.get(f"/?van_datum={FRIDAY}&van_uur=10:00&tot_datum={FRIDAY}&tot_uur=13:00").get_data(as_text=True)
+    link = re.search(r'href="(/lenen/naaimachines-nieuw-gent/aanvraag\?[^"]+)"', html)
+    assert link, "the result links to the form with the dates"
+    form = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f'value="{FRIDAY}"' in form and 'value="10:00"' in form and 'value="13:00"' in form
+
+
+def _staff(embedded: Embedded) -> Client:
+    client = embedded.client()
+    admin = Principal(staff_id=1, name="Beheerder", role="admin", location_ids=frozenset())
+    client.set_cookie(SESSION_COOKIE, sign_session(SECRET, admin))
+    return client
+
+
+def _van_body(embedded: Embedded, category: str) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    with embedded.databases["booking"].session_factory() as session:
+        van = session.scalar(sa.text("SELECT id FROM inv_assets WHERE code = 'bestelwagen-stad'"))
+    body = request_body(int(van), at(3, 10), at(3, 16))
+    body["items"][0]["answers"] = {"rijbewijs-b": category}
+    return body
+
+
+@pytest.mark.parametrize("category", ["AM", "A1", "A2", "A"])
+def test_a_licence_that_does_not_cover_b_is_refused_naming_the_question(embedded: Embedded, category: str) -> None:
+    response = embedded.client().post("/booking/requests", json=_van_body(embedded, category))
+    assert response.status_code == 422
+    [problem] = response.json["errors"]
+    assert problem["field"] == "items.0.answers.rijbewijs-b" and problem["code"] == "driver_category_insufficient"
+
+
+@pytest.mark.parametrize("category", ["B", "be", "C1", "D"])
+def test_a_licence_covering_b_is_accepted(embedded: Embedded, category: str) -> None:
+    response = embedded.client().post("/booking/requests", json=_van_body(embedded, category))
+    assert response.status_code == 201, response.json
+
+
+def test_a_hand_over_needs_every_check_or_a_reason_and_the_audit_keeps_which(embedded: Embedded) -> None:
+    staff = _staff(embedded)
+    headers = {"X-Requested-With": "test"}
+    created = embedded.client().post("/booking/requests", json=_van_body(embedded, "B"))
+    request_id = created.json["request_id"]
+    assert staff.post(f"/booking/requests/{request_id}/approve", json={}, headers=headers).status_code == 200
+    refused = staff.post(f"/booking/requests/{request_id}/pick-up", json={"checks": {}}, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json["errors"][0]["code"] == "checks_not_done"
+    assert refused.json["errors"][0]["params"] == {"requirements": ["rijbewijs-b"]}
+    anyway = staff.post(
+        f"/booking/requests/{request_id}/pick-up",
+        json={"checks": {}, "override_reason": "rijbewijs morgen na te zien"},
+        headers=headers,
+    )
+    assert anyway.status_code == 200, anyway.json
+    audit = staff.get(f"/booking/requests/{request_id}/audit").json
+    hand_over = next(entry for entry in audit if entry["action"] == "pick_up")
+    assert hand_over["details"]["checks"] == {"rijbewijs-b": False}
+    assert hand_over["details"]["not_done_because"] == "rijbewijs morgen na te zien"
+
+
+def test_the_private_link_leaves_the_browser_with_its_15_minutes(embedded: Embedded) -> None:
+    client = embedded.client()
+    html = client.get("/lenen/naaimachines-nieuw-gent/aanvraag").get_data(as_text=True)
+    form = {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),  # type: ignore[union-attr]
+        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1),  # type: ignore[union-attr]
+        "initiative": "Naaicafé",
+        "contact_name": "An",
+        "email": "an@example.org",
+        "pickup_date": FRIDAY,
+        "pickup_time": "10:00",
+        "return_date": FRIDAY,
+        "return_time": "12:00",
+        "consent": "yes",
+    }
+    sent = client.post("/lenen/naaimachines-nieuw-gent/aanvraag", data=form)
+    assert sent.status_code == 303
+    cookies = sent.headers.getlist("Set-Cookie")
+    confirmation = next(c for c in cookies if c.startswith("uitleen_bevestiging="))
+    assert "Max-Age=900" in confirmation and "Path=/aanvraag/ontvangen" in confirmation and "HttpOnly" in confirmation
+    # the session cookie of the pages never holds the link
+    page = client.get("/aanvraag/ontvangen").get_data(as_text=True)
+    token = re.search(r"/status/([A-Za-z0-9_-]{40,})", page)
+    assert token
+    for cookie in cookies:
+        if cookie.startswith("uitleen_pages="):
+            assert token.group(1) not in cookie

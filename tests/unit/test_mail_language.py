@@ -50,7 +50,9 @@ def context_for(kind: str, language: str) -> tuple[dict[str, Any], set[str]]:
         what = "Herinnering: ophalen zaterdag 12 juni 2027 om 10:00"  # the subject of the resident's message
         entry = {"contact_name": "Mevrouw Janssens", "contact_phone": "09 123 45 67", "what": what}
         entry.update({"reference": "UL-00001", "items": "Caravan doorgeefbazaar", "call_outcome": "unreached"})
-        entry.update({"facts": [{"label": "Ophalen", "value": "zaterdag 12 juni 2027 om 10:00"}], "call_note": "voicemail"})
+        entry.update(
+            {"facts": [{"label": "Ophalen", "value": "zaterdag 12 juni 2027 om 10:00"}], "call_note": "voicemail"}
+        )
         context = {"entries": [entry], "day": date(2027, 6, 11).isoformat(), "location_name": location["name"]}
         context.update({"location_id": 7, "public_url": "https://uitleen.gent.be"})
         return context, set(strings(entry)) | {location["name"], "https://uitleen.gent.be"}

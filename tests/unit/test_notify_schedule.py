@@ -87,4 +87,6 @@ def test_relevance_is_checked_at_send_time() -> None:
     assert why("pickup_reminder", "approved", pickup) == Why(Reason.PICKUP_PASSED)
     assert why("pickup_reminder", "cancelled", before) == Why(Reason.BOOKING_STATUS, {"status": "cancelled"})
     assert why("overdue_notice", "picked_up", back) is None
-    assert why("overdue_notice", "picked_up", back, returned=True) == Why(Reason.BOOKING_STATUS, {"status": "picked_up"})
+    assert why("overdue_notice", "picked_up", back, returned=True) == Why(
+        Reason.BOOKING_STATUS, {"status": "picked_up"}
+    )

@@ -191,3 +191,11 @@ def test_the_ics_of_a_captured_mail_is_a_download(
         == 404
     )
     assert notify_client.get(link.group(1).removeprefix("/notify")).status_code == 404
+
+
+def test_a_feeds_secret_address_is_never_logged() -> None:
+    from shared.logging import loggable_path
+
+    assert loggable_path("/notify/feeds/AbC-123_xyz.ics") == "/notify/feeds/<redacted>"
+    assert loggable_path("/feeds/AbC-123_xyz.ics") == "/feeds/<redacted>"
+    assert loggable_path("/notify/agenda/3/intrekken") == "/notify/agenda/3/intrekken"

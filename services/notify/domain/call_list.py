@@ -132,10 +132,12 @@ def record_call(
     Raises NotFound (no such message on a call list), Forbidden (another centre's), InvalidInput (outcome, note).
     """
     row = session.get(ScheduledNotification, notification_id, with_for_update=True)
-    if row is None or row.audience != "requester" or row.status not in ON_THE_LIST or row.location_id is None:
+    if row is None or row.location_id is None:
         raise NotFound(code="not_on_call_list")
     if not reader.works_at(row.location_id):
         raise Forbidden(code="other_centre")
+    if row.audience != "requester" or row.status not in ON_THE_LIST:
+        raise NotFound(code="not_on_call_list")
     if outcome not in CALL_OUTCOMES:
         raise InvalidInput(problems=[FieldProblem("outcome", "one_of", {"choices": list(CALL_OUTCOMES)})])
     note = " ".join((note or "").split()) or None

@@ -70,8 +70,8 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
     from services.inventory.domain.credentials import issue_root_token
     from services.inventory.models import Location, StaffAccount
     from services.notify.models import CalendarFeed, CapturedMail, ScheduledNotification
-    from services.notify.models import Location as NotifyLocation
     from services.notify.models import DeadLetter as NotifyDeadLetter
+    from services.notify.models import Location as NotifyLocation
     from shared.consumer import record_dead_letter
     from shared.events import Envelope
 

@@ -85,25 +85,25 @@ def test_one_bad_row_fails_alone_and_every_other_row_of_the_batch_goes_out(
     smtp_pipeline.relay()
     counts = smtp_pipeline.dispatch().counts
     received = sorted(str(m["To"]) for m in smtp.recorder.messages)
-    assert received == ["first@example.org", "last@example.org"]
+    assert received == ["ané@xn--exmple-cua.org", "first@example.org", "last@example.org"]
     found = rows(smtp_pipeline)
     assert {k: (r.status, r.reason) for k, r in found.items()} == {
         "b1": ("sent", None),
         "b2": ("scheduled", None),  # 451: tried again later
         "b3": ("failed", "refused"),  # 550: for good
-        "b4": ("failed", "bad_address"),  # a local part that needs SMTPUTF8
+        "b4": ("sent", None),  # an international address: its domain IDNA-encoded, its local part over SMTPUTF8
         "b5": ("failed", "bad_address"),  # a line break in the address
         "b6": ("sent", None),
     }
     assert "451" in (found["b2"].last_error or "") and found["b2"].not_before == T0 + timedelta(seconds=60)
-    assert "550" in (found["b3"].last_error or "") and "ané@exämple.org" in (found["b4"].last_error or "")
+    assert "550" in (found["b3"].last_error or "") and "not an address" in (found["b5"].last_error or "")
     with smtp_pipeline.notify_db.session_factory() as session:
         broken = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.kind == "no_such_kind"))
         [row] = list(broken)
         assert (row.status, row.reason) == ("failed", "cannot_build") and "no_such_kind" in (row.last_error or "")
         sending = session.scalar(sa.select(sa.func.count()).where(ScheduledNotification.status == "sending"))
     assert sending == 0, "no row is left claimed"
-    assert counts["failed"] == 4 and counts["retry"] == 1
+    assert counts["failed"] == 3 and counts["retry"] == 1
     # the busy mailbox stays busy: retried with back-off, then given up, visibly, after the attempts allowed
     for minutes in (2, 5):
         clock.set_clock(T0 + timedelta(minutes=minutes))
@@ -139,3 +139,14 @@ def test_a_row_whose_workers_keep_dying_mid_send_fails_after_the_attempts_allowe
     assert smtp_pipeline.dispatch().counts == {"failed": 1}
     [row] = rows(smtp_pipeline).values()
     assert (row.status, row.reason) == ("failed", "gave_up")
+
+
+@pytest.mark.parametrize(
+    "address", ["", "an @example.org", "An <an@example.org>", "a@b@example.org", "an@", "\udcff@example.org"]
+)
+def test_an_address_that_cannot_go_into_a_mail_is_refused_before_any_transport(address: str) -> None:
+    from services.notify.domain.mail import BadAddress, check_address
+
+    with pytest.raises(BadAddress):
+        check_address(address)
+    assert check_address("élodie@exämple.be") == "élodie@xn--exmple-cua.be"

@@ -47,10 +47,10 @@ class Message:
 
 
 def check_address(address: str) -> str:
-    """The address as it can go into a mail: one ``local@domain``, ASCII local part, domain IDNA-encoded.
+    """The address as it can go into a mail: one ``local@domain``, the domain IDNA-encoded.
 
-    Raises BadAddress naming what is wrong. (Internationalised local parts need SMTPUTF8, which most relays of
-    the city do not offer: such an address fails alone and visibly rather than at the server.)
+    Raises BadAddress naming what is wrong. An internationalised local part (``élodie@…``, which booking accepts)
+    is kept: it needs a server that offers SMTPUTF8, and one that does not refuses it for good (that row only).
     """
     if not address or any(ord(ch) < 32 or ord(ch) == 127 for ch in address) or address != address.strip():
         raise BadAddress(f"not an address: {address!r}")
@@ -61,7 +61,7 @@ def check_address(address: str) -> str:
     if not local or not domain or any(ch.isspace() for ch in address):
         raise BadAddress(f"not an address: {address!r}")
     try:
-        local.encode("ascii")
+        local.encode("utf-8")  # a lone surrogate (bytes that were never text) cannot go anywhere
         ascii_domain = domain.encode("idna").decode("ascii")
     except (UnicodeError, ValueError) as error:
         raise BadAddress(f"cannot be encoded for mail: {address!r} ({error})") from error

@@ -38,12 +38,14 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
     )
 
 
-_PRIVATE_LINK = re.compile(r"(^|/)status/[^/]+")
+# the requester's private status link, and notify's secret calendar feed addresses (/notify/feeds/<token>.ics)
+_PRIVATE_LINK = re.compile(r"(^|/)(status|feeds)/[^/]+")
 
 
 def loggable_path(path: str) -> str:
-    """The path with a private status link's token replaced: the token is the requester's key to their request."""
-    return _PRIVATE_LINK.sub(r"\1status/<redacted>", path)
+    """The path with a secret token replaced: a private status link's (the requester's key to their request) or a
+    calendar feed's (whoever has it reads the feed)."""
+    return _PRIVATE_LINK.sub(r"\1\2/<redacted>", path)
 
 
 def init_request_logging(app: Flask, service: str) -> None:

@@ -45,6 +45,8 @@ REFUSAL_TEXTS = (
     # the management pages (services/inventory/web/beheer.py)
     "Je kan alleen aanpassen wat bij je eigen buurtcentrum hoort",
     "Alleen een beheerder mag de voorwaarden aanpassen",
+    # notify's pages (services/notify/staff_pages.py: the call list, the calendar feeds)
+    "Dit hoort bij een buurtcentrum waar je niet werkt",
 )
 PERSON = {"email": "an.requester@example.org"}  # centre A's requester (test_authorisation_matrix.EMAIL)
 
@@ -236,6 +238,14 @@ NOTIFY = {
     "POST /notify/dead-letters/<int:dead_letter_id>/replay": Rule(ADMIN.outcomes, fresh=True),
     "GET /notify/berichten": Rule("login login scoped mine mine"),
     "GET /notify/bellijst": STAFF_PAGE,
+    # ticking an entry of the call list: staff of the centre of the message (the world's failed delivery)
+    "POST /notify/bellijst/<int:notification_id>": Rule(CENTRE_PAGE, form={"outcome": "reached"}),
+    "GET /notify/agenda": STAFF_PAGE,
+    "POST /notify/agenda": Rule(CENTRE_PAGE, form={"scope": "location", "target_id": "<location_id>"}),
+    "POST /notify/agenda/<int:feed_id>/intrekken": Rule(CENTRE_PAGE, form={}, fresh=True),
+    # the feed behind its secret address: no credential opens it, the address does (a guessed one is a 404)
+    "GET /notify/feeds/<token>.ics": Rule("404 404 404 404 404"),
+    "GET /notify/outbox-mail/<int:mail_id>.ics": Rule("404 404 404 ok ok"),
     "POST /notify/privacy/export": Rule("401 401 403 403 mine", body=PERSON),
 }
 

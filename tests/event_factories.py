@@ -89,6 +89,7 @@ def booking_payload(
         "return_at": back,
         "actual_pickup_at": None,
         "actual_return_at": None,
+        "created_at": pickup - timedelta(days=11),
         "proxy": None,
         "reason": None,
         "reason_code": None,
@@ -116,6 +117,7 @@ def booking_envelope(verb: str, occurred_at: datetime | None = None, **payload: 
 
     payload.setdefault("status", STATUS_AFTER.get(verb, verb))
     at = occurred_at or clock.now()
+    payload.setdefault("created_at", at)  # submitted now, unless the test says when
     payload.setdefault("version", int(at.timestamp()) - 1_600_000_000)  # fits an integer column until 2088
     event_type = f"booking.request.{verb}"
     version, dumped = contract.payload_of(event_type, booking_payload(**payload))

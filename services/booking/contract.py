@@ -130,6 +130,11 @@ class RequestSnapshotPayload(_Payload):
     actual_pickup_at = InstantField(required=True, allow_none=True)
     actual_return_at = InstantField(required=True, allow_none=True)
     proxy = ma.fields.Nested(ProxyPayload, required=True, allow_none=True)
+    created_at = InstantField(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "when the request was submitted (its expiry counts from it); added in v2"},
+    )
 
 
 class RequestEventPayload(RequestSnapshotPayload):

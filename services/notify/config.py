@@ -44,6 +44,11 @@ class NotifyConfig:
     retry_base_seconds: int = 30
     retry_max_seconds: int = 3600
     dispatch_seconds: int = 15
+    # Booking expires a request nobody decided on after BOOKING_EXPIRE_AFTER_HOURS; notify warns the centre
+    # NOTIFY_EXPIRY_WARNING_HOURS before. Booking's events carry the submission instant, not its setting, so
+    # notify is told the same number (docs/notify.md; the defaults are held equal by tests/unit/test_config.py).
+    expire_after_hours: int = 72
+    expiry_warning_hours: int = 24
 
     def policy_for(self, categories: list[str]) -> ReminderPolicy:
         """The earliest reminder any of the booked categories asks for."""
@@ -92,4 +97,6 @@ def load_notify_config(settings: Settings) -> NotifyConfig:
         retry_base_seconds=int_setting(settings, "NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1),
         retry_max_seconds=int_setting(settings, "NOTIFY_RETRY_MAX_SECONDS", 3600, minimum=1),
         dispatch_seconds=int_setting(settings, "NOTIFY_DISPATCH_SECONDS", 15, minimum=1),
+        expire_after_hours=int_setting(settings, "NOTIFY_EXPIRE_AFTER_HOURS", 72, minimum=1),
+        expiry_warning_hours=int_setting(settings, "NOTIFY_EXPIRY_WARNING_HOURS", 24, minimum=1),
     )

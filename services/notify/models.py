@@ -7,7 +7,7 @@ keyed by a unique ``delivery_key`` (booking, kind, due time), claimed by the dis
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +21,10 @@ from shared.privacy import PrivacyActionMixin
 from shared.revocations import RevokedTokenMixin, StaffChangeMixin
 
 # scheduled: waits for due_at/not_before; sending: claimed (lease_until); sent; failed (permanent or retries
-# spent); skipped (with reason: rescheduled, cancelled, no longer relevant …); call_list: for staff to phone.
+# spent); skipped (with a reason code: rescheduled, cancelled, no longer relevant …); call_list: for staff to phone.
 STATUSES = ("scheduled", "sending", "sent", "failed", "skipped", "call_list")
+# What staff noted after phoning someone on the call list: reached them, or not (then it stays on the list).
+CALL_OUTCOMES = ("reached", "unreached")
 
 
 class Base(DeclarativeBase):
@@ -115,7 +117,9 @@ class ScheduledNotification(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(sa.String(20), default="scheduled")
+    # why it was not sent (or not by mail): a code of services/notify/domain/reasons.py, with its parameters
     reason: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
     recipient: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     language: Mapped[str | None] = mapped_column(sa.String(2), default=None)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
@@ -125,8 +129,51 @@ class ScheduledNotification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # the private link's token for this message (from the event's secret); cleared once the row is settled
     secret: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    # The call list (requesters without e-mail): the Brussels day the message is first on it (its due day, or the
+    # day it was planned when that was later: never a day already past), and the last outcome staff noted.
+    call_day: Mapped[date | None] = mapped_column(sa.Date, index=True, default=None)
+    call_outcome: Mapped[str | None] = mapped_column(sa.String(20), default=None)
+    call_note: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    called_by: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+
+class CallOutcome(Base):
+    """The audit of the call list: every "gebeld" / "niet bereikt" a staff member noted, with its note."""
+
+    __tablename__ = "call_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scheduled_notifications.id", ondelete="CASCADE"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    staff_id: Mapped[int | None] = mapped_column(sa.Integer, default=None)
+    staff_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class CalendarFeed(Base):
+    """A calendar feed anyone with its secret address can subscribe to (a calendar app sends no cookie).
+
+    Only the SHA-256 of the address's random token is kept: the address is shown once, when staff make or renew
+    it; revoking it (or renewing, which revokes the old one) makes the old address a 404 at once.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(20))  # asset | location
+    target_id: Mapped[int] = mapped_column(sa.Integer)
+    location_id: Mapped[int] = mapped_column(sa.Integer, index=True)  # the centre whose staff manage it
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    language: Mapped[str] = mapped_column(sa.String(2), default="nl")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    created_by: Mapped[int | None] = mapped_column(sa.Integer, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class CapturedMail(Base):

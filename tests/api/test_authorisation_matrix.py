@@ -69,8 +69,9 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
     from services.booking.models import DeadLetter as BookingDeadLetter
     from services.inventory.domain.credentials import issue_root_token
     from services.inventory.models import Location, StaffAccount
-    from services.notify.models import CapturedMail, ScheduledNotification
+    from services.notify.models import CalendarFeed, CapturedMail, ScheduledNotification
     from services.notify.models import DeadLetter as NotifyDeadLetter
+    from services.notify.models import Location as NotifyLocation
     from shared.consumer import record_dead_letter
     from shared.events import Envelope
 
@@ -141,8 +142,18 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
                 subject="Goedgekeurd",
                 text="",
                 html="",
+                ics="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
             )
         )
+        # notify's copy of centre A, and a calendar feed of it behind a secret address (/notify/agenda)
+        session.add(NotifyLocation(id=centre_a, name="BC 1", snapshot={}, last_event_at=NOW))
+        session.add(CalendarFeed(scope="location", target_id=centre_a, location_id=centre_a, token_hash="0" * 64))
+        session.flush()
+        notify_ids = {
+            "notification_id": session.scalar(sa.select(ScheduledNotification.id)),
+            "feed_id": session.scalar(sa.select(CalendarFeed.id)),
+            "mail_id": session.scalar(sa.select(CapturedMail.id)),
+        }
     inventory = apps["inventory"].test_client()
     versions = {
         name: inventory.get(path).headers["ETag"].strip('"v')
@@ -174,6 +185,7 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
             "other_location_id": centre_b,
             "password": STAFF_PASSWORD,
             **versions,
+            **notify_ids,
         },
         accounts=accounts,
         link_token=created.json["status_url"].rsplit("/", 1)[1],

@@ -167,8 +167,13 @@ VISITS: dict[str, dict[str, list[Visit]]] = {
             Visit("/berichten", staff=True),
             Visit("/berichten?status=call_list", staff=True),
             Visit("/berichten?status=skipped", staff=True),
+            Visit("/berichten?status=skipped&doelgroep=staff", staff=True),
         ],
-        "staff_pages.call_list_page": [Visit("/bellijst?{call_list}", staff=True)],
+        "staff_pages.call_list_page": [Visit("/bellijst?{call_list}", staff=True), Visit("/bellijst", staff=True)],
+        "staff_pages.feeds_page": [Visit("/agenda", staff=True)],
+        "staff_pages.make_feed": [
+            Visit("/agenda", staff=True, method="POST", form={"scope": "location", "target_id": "{location_id}"})
+        ],
     },
 }
 # Routes of the page blueprints that are not pages to read.
@@ -187,19 +192,9 @@ ERROR_PAGES = {
 BOOKING_DOMAIN_PROSE: dict[tuple[str, str, str], set[str]] = {}
 # (backend, app, visit) → the status a known failure gets; none since the application layer (issue 11).
 BOOKING_ON_SQLITE: dict[tuple[str, str, str], int] = {}
-# The notify service's delivery log shows each row's reason as notify's domain wrote it for operators, in English
-# (services/notify/domain/dispatch.py and schedule.py; tests/integration/test_notify_flow.py pins the words).
-NOTIFY_REASONS = {
-    "English text: 'call list'",  # "no email address: on the location's call list for staff to phone"
-    "English text: 'email address'",  # … and "the location has no email address"
-    "English text: 'pick-up'",  # "pick-up time has passed"
-    *(f"English word: {w!r}" for w in ("for", "has", "no", "or", "that", "the", "to")),
-}
-# Which rows the log shows first varies (equal due times), so each of these pages may show any of these.
-NOTIFY_DOMAIN_PROSE: dict[tuple[str, str, str], set[str]] = {
-    ("notify", f"GET {path}", "nl"): NOTIFY_REASONS
-    for path in ("/berichten", "/berichten?status=call_list", "/berichten?status=skipped")
-}
+# Notify's domain says its reasons as codes (services/notify/domain/reasons.py) that the pages word in their
+# language (services/notify/staff_pages.py): nothing known is left.
+NOTIFY_DOMAIN_PROSE: dict[tuple[str, str, str], set[str]] = {}
 KNOWN = {**BOOKING_DOMAIN_PROSE, **NOTIFY_DOMAIN_PROSE}
 
 
@@ -230,7 +225,10 @@ def visit(app: Flask, prefix: str, item: Visit, language: str, world: World) -> 
         assert sent.status_code == 303, sent.get_data(as_text=True)[:300]
     if item.method == "GET":
         return client.open(path)
-    form = {**(item.form or {}), "csrf_token": csrf_token(client.client, SECRET)}
+    form = {
+        **{k: fill(v, world) for k, v in (item.form or {}).items()},
+        "csrf_token": csrf_token(client.client, SECRET),
+    }
     return client.open(path, item.method, data=form)
 
 

@@ -54,7 +54,7 @@ def test_delivery_log_is_for_staff_and_searchable(notify_client: FlaskClient, ca
     other = notify_client.get("/deliveries", headers=staff_headers(locations=(99,)))
     assert other.json == []
     by_ref = notify_client.get("/deliveries?reference=UL-00001", headers=staff_headers(role="admin"))
-    assert {r["kind"] for r in by_ref.json} == {"request_received", "new_request"}
+    assert {r["kind"] for r in by_ref.json} == {"request_received", "new_request", "expiry_warning"}
 
 
 def test_captured_mail_page_shows_the_mail(notify_client: FlaskClient, captured: Pipeline) -> None:  # noqa: F811
@@ -87,7 +87,9 @@ def test_call_list_and_ical_feeds(notify_client: FlaskClient, captured: Pipeline
     assert notify_client.get(f"/call-list?location_id=8&day={day}", headers=staff_headers()).status_code == 403
     feed = notify_client.get("/ical/locations/7.ics", headers=staff_headers())
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
-    assert "UID:booking-1@uitleen.stad.gent" in feed.text
+    assert (
+        "UID:booking-1-pickup@uitleen.stad.gent" in feed.text and "UID:booking-1-return@uitleen.stad.gent" in feed.text
+    )
     asset_feed = notify_client.get("/ical/assets/11.ics", headers=staff_headers())
     assert "DTSTART:20270612T080000Z" in asset_feed.text
     assert "BEGIN:VEVENT" not in notify_client.get("/ical/assets/12.ics", headers=staff_headers()).text

@@ -17,7 +17,10 @@ STAFF_PAGES = [
     ("booking", "/staff/kalender", "Kalender van al het materiaal", "Calendar of all assets"),
     ("inventory", "/inventory/beheer", "Materiaal beheren", "Manage assets"),
     ("notify", "/notify/berichten", "Berichten", "Messages"),
+    ("notify", "/notify/bellijst", "Bellijst", "Call list"),
+    ("notify", "/notify/agenda", "Agenda's", "Calendars"),
 ]
+FITS = "document.documentElement.scrollWidth <= window.innerWidth"  # nothing wider than the screen
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -40,14 +43,16 @@ def test_a_staff_page_of_each_app_in_both_languages(browser: Browser, live: Live
             expect(nav.get_by_role("button", name="Afmelden")).to_be_visible()
             expect(nav.get_by_role("link", name="Bellijst")).to_be_visible()
             check_accessibility(page, f"{app} staff page in Dutch at {width} px")
-            screenshot(page, f"frame-{app}-nl-{width}")
+            if app == "notify":  # notify's pages are held to it (its tables scroll inside their own region)
+                assert page.evaluate(FITS), f"{path} is wider than {width} px"
+            screenshot(page, f"frame-{app}-{path.rsplit('/', 1)[1]}-nl-{width}")
             page.get_by_role("link", name="English").click()
             expect(page).to_have_url(live(path))
             expect(page.locator("h1")).to_have_text(english)
             expect(page.locator("html")).to_have_attribute("lang", "en")
             expect(page.get_by_role("navigation", name="Staff").get_by_role("button", name="Log out")).to_be_visible()
             check_accessibility(page, f"{app} staff page in English at {width} px")
-            screenshot(page, f"frame-{app}-en-{width}")
+            screenshot(page, f"frame-{app}-{path.rsplit('/', 1)[1]}-en-{width}")
             page.get_by_role("link", name="Nederlands").click()
             expect(page.locator("h1")).to_have_text(dutch)
     finally:

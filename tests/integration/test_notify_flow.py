@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from services.notify.domain.dispatch import call_list, dispatch_due
+from services.notify.domain import call_list
+from services.notify.domain.dispatch import dispatch_due
 from services.notify.domain.mail import TemporaryFailure
 from services.notify.models import Booking, ScheduledNotification
 from shared import clock
@@ -81,7 +82,7 @@ def test_pickup_reminder_arrives_once_when_due_and_reschedule_leaves_no_stale_on
     emit(pipeline, "approved", T0, pickup_at=PICKUP)
     emit(pipeline, "rescheduled", T0 + timedelta(hours=1), pickup_at=PICKUP + timedelta(days=7))
     stale = rows(pipeline.notify_db, kind="pickup_reminder", status="skipped")
-    assert len(stale) == 1 and stale[0].reason and stale[0].reason.startswith("stale:")
+    assert len(stale) == 1 and (stale[0].reason, stale[0].reason_params) == ("stale", {"status": "approved"})
     sent_before = len(sender.sent)
     clock.set_clock(datetime(2027, 6, 10, 8, 30, tzinfo=UTC))  # the old reminder's time: nothing
     pipeline.dispatch()
@@ -108,7 +109,7 @@ def test_an_older_event_arriving_late_does_not_roll_the_copy_back(pipeline: Pipe
         assert session.get(Booking, 1).status == "cancelled"  # type: ignore[union-attr]
     assert not rows(pipeline.notify_db, status="scheduled")
     [late] = rows(pipeline.notify_db, kind="approved")
-    assert late.status == "skipped" and late.reason == "out of order: the booking is already cancelled"
+    assert (late.status, late.reason, late.reason_params) == ("skipped", "out_of_order", {"status": "cancelled"})
 
 
 def test_a_reminder_missed_while_workers_were_down_goes_out_if_still_relevant(
@@ -123,7 +124,7 @@ def test_a_reminder_missed_while_workers_were_down_goes_out_if_still_relevant(
     clock.set_clock(PICKUP + timedelta(minutes=5))  # back only after the pick-up: too late to remind
     pipeline.dispatch()
     skipped = rows(pipeline.notify_db, request_id=2, kind="pickup_reminder")[0]
-    assert skipped.status == "skipped" and skipped.reason == "pick-up time has passed"
+    assert skipped.status == "skipped" and skipped.reason == "pickup_passed"
 
 
 def _tool_item() -> dict[str, object]:
@@ -181,30 +182,42 @@ def test_a_worker_lost_mid_send_is_taken_over_after_the_lease(pipeline: Pipeline
             .where(ScheduledNotification.kind.in_(("request_received", "new_request", "approved")))
             .values(status="scheduled", not_before=T0)
         )
-        claimed = notifications.claim_due(session, T0 + timedelta(minutes=2), lease_seconds=120)
-    assert claimed  # this "worker" dies now without settling
+        claimed = notifications.claim_next(session, T0 + timedelta(minutes=2), lease_seconds=120)
+        assert claimed is not None  # this "worker" dies now without settling
+        notifications.take_lease(claimed, T0 + timedelta(minutes=2), 120)
+    clock.set_clock(T0 + timedelta(minutes=2, seconds=1))
+    assert pipeline.dispatch().counts == {"sent": 2}  # the rows it had not claimed go out at once
     clock.set_clock(T0 + timedelta(minutes=3))
     assert pipeline.dispatch().counts.get("sent") is None
     clock.set_clock(T0 + timedelta(minutes=5))
-    assert pipeline.dispatch().counts["sent"] == len(claimed)
+    assert pipeline.dispatch().counts == {"sent": 1}
 
 
 def test_phone_only_requester_lands_on_the_call_list_and_staff_digest(
     pipeline: Pipeline,  # noqa: F811
     sender: RecordingSender,  # noqa: F811
 ) -> None:
+    clock.set_clock(T0)
     emit(pipeline, "approved", T0, email=None, pickup_at=PICKUP)
-    assert sender.sent == []  # nobody to email: approval is on the call list
     assert rows(pipeline.notify_db, kind="approved")[0].status == "call_list"
+    # nobody to email: the approval is on today's call list, and today's digest (08:00 passed) goes out at once
+    [digest] = sender.sent
+    assert digest.to == "bc.dampoort@example.org" and digest.subject.startswith("Bellijst 2027-06-01: 1 oproep")
+    assert "An Peeters, 0470 12 34 56 (UL-00001): Goedgekeurd: je aanvraag UL-00001" in digest.text
     reminder_day = datetime(2027, 6, 10).date()
     with pipeline.notify_db.session_factory() as session:
-        entries = call_list(session, 7, reminder_day)
-    assert [(e["kind"], e["contact_phone"]) for e in entries] == [("pickup_reminder", "0470 12 34 56")]
+        entries = call_list.entries(session, [7], reminder_day, pipeline.config, T0)
+    # the approval nobody ticked stays on the list; the pick-up reminder joins it on its day
+    assert [(e["kind"], e["contact_phone"]) for e in entries] == [
+        ("approved", "0470 12 34 56"),
+        ("pickup_reminder", "0470 12 34 56"),
+    ]
     clock.set_clock(datetime(2027, 6, 10, 6, 5, tzinfo=UTC))  # 08:05 Brussels: the morning digest
     pipeline.dispatch()
     digest = sender.sent[-1]
-    assert digest.to == "bc.dampoort@example.org" and digest.subject.startswith("Bellijst 2027-06-10: 1 oproep")
-    assert "An Peeters, 0470 12 34 56: herinneren aan ophalen" in digest.text
+    assert digest.subject.startswith("Bellijst 2027-06-10: 2 oproep")
+    assert "An Peeters, 0470 12 34 56 (UL-00001): Herinnering: ophalen zaterdag 12 juni 2027 om 10:00" in digest.text
+    assert "Meebrengen of regelen: Wagen met trekhaak; Extra nummerplaat voor de caravan" in digest.text
     clock.set_clock(datetime(2027, 6, 10, 8, 5, tzinfo=UTC))
     pipeline.dispatch()
     assert rows(pipeline.notify_db, kind="pickup_reminder")[0].status == "call_list"

@@ -46,3 +46,11 @@ def test_production_settings(tmp_path):
     )
     assert settings.database_url == "postgresql+psycopg://db/inventory"
     assert settings.secure_cookies and settings.log_format == "json"
+
+
+def test_notify_knows_bookings_expiry_window_by_default() -> None:
+    # booking's events carry the submission time, not its setting: the two defaults must be the same number
+    from services.booking.config import BookingPolicy
+    from services.notify.config import NotifyConfig
+
+    assert NotifyConfig().expire_after_hours == BookingPolicy().expire_after_hours

@@ -18,7 +18,7 @@ from services.notify.domain.render import TEMPLATES, booking_context, render
 from tests.event_factories import booking_payload, location_payload
 from tests.support.language import findings, readable_text
 
-STAFF_KINDS = ("new_request", "overdue_escalation", "call_list_digest")
+STAFF_KINDS = ("new_request", "overdue_escalation", "call_list_digest", "expiry_warning")
 REQUESTER_KINDS = tuple(sorted(path.stem for path in (TEMPLATES / "nl").glob("*.txt") if path.stem not in STAFF_KINDS))
 REASON = "Al uitgeleend op die dag"  # what a staff member typed when rejecting
 
@@ -47,8 +47,12 @@ def context_for(kind: str, language: str) -> tuple[dict[str, Any], set[str]]:
     snapshot = booking_payload(status="approved", reason=REASON, language=language)
     location = location_payload()
     if kind == "call_list_digest":
-        entry = {"contact_name": "Mevrouw Janssens", "contact_phone": "09 123 45 67", "what": "herinneren aan ophalen"}
-        entry.update({"reference": "UL-00001", "items": "Caravan doorgeefbazaar"})
+        what = "Herinnering: ophalen zaterdag 12 juni 2027 om 10:00"  # the subject of the resident's message
+        entry = {"contact_name": "Mevrouw Janssens", "contact_phone": "09 123 45 67", "what": what}
+        entry.update({"reference": "UL-00001", "items": "Caravan doorgeefbazaar", "call_outcome": "unreached"})
+        entry.update(
+            {"facts": [{"label": "Ophalen", "value": "zaterdag 12 juni 2027 om 10:00"}], "call_note": "voicemail"}
+        )
         context = {"entries": [entry], "day": date(2027, 6, 11).isoformat(), "location_name": location["name"]}
         context.update({"location_id": 7, "public_url": "https://uitleen.gent.be"})
         return context, set(strings(entry)) | {location["name"], "https://uitleen.gent.be"}

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from services.notify.domain.ical import calendar, loan_event
+from services.notify.domain.ical import calendar, loan_appointment
 from services.notify.domain.render import TEMPLATES, booking_context, format_instant, render
 from tests.event_factories import booking_payload, location_payload
 
@@ -15,6 +15,9 @@ KINDS = (
     "return_reminder",
     "overdue_notice",
     "overdue_escalation",
+    "expired",
+    "rescheduled",
+    "expiry_warning",
 )
 
 
@@ -55,7 +58,9 @@ def test_html_escapes_what_people_typed() -> None:
 
 def test_ics_is_valid_rfc5545_in_utc_with_folded_lines() -> None:
     payload = booking_payload(status="approved")
-    ics = calendar([loan_event(payload, location_payload(), "nl", datetime(2027, 1, 1, tzinfo=UTC))], "Uitleen")
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    appointment = loan_appointment(payload, location_payload(), "nl", now, "Uitleen <u@stad.gent>", "an@example.org")
+    ics = calendar([appointment], "Uitleen", method="REQUEST")
     assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and ics.endswith("END:VCALENDAR\r\n")
     assert "DTSTART:20270612T080000Z" in ics and "UID:booking-1@uitleen.stad.gent" in ics
     assert "LOCATION:Buurtcentrum Dampoort\\, Dampoortstraat 2\\, 9000 Gent" in ics

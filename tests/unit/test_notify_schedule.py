@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from services.notify.config import NotifyConfig, ReminderPolicy
-from services.notify.domain.schedule import day_before_reminder, reminders_for, still_relevant
+from services.notify.domain.reasons import Reason, Why
+from services.notify.domain.schedule import BookingState, day_before_reminder, reminders_for, still_relevant
 from shared.timeparse import AmbiguousLocalTime, NonExistentLocalTime, localize, parse_instant
 
 CONFIG = NotifyConfig()
@@ -78,8 +79,14 @@ def test_approved_booking_has_all_reminders_cancelled_none() -> None:
 def test_relevance_is_checked_at_send_time() -> None:
     pickup, back = datetime(2027, 6, 12, 8, tzinfo=UTC), datetime(2027, 6, 14, 8, tzinfo=UTC)
     before = datetime(2027, 6, 12, 7, tzinfo=UTC)
-    assert still_relevant("pickup_reminder", "approved", pickup, back, False, before) == (True, "")
-    assert not still_relevant("pickup_reminder", "approved", pickup, back, False, pickup)[0]
-    assert not still_relevant("pickup_reminder", "cancelled", pickup, back, False, before)[0]
-    assert still_relevant("overdue_notice", "picked_up", pickup, back, False, back)[0]
-    assert not still_relevant("overdue_notice", "picked_up", pickup, back, True, back)[0]
+
+    def why(kind: str, status: str, at: datetime, returned: bool = False) -> Why | None:
+        return still_relevant(kind, BookingState(status, pickup, back, returned), at, CONFIG)
+
+    assert why("pickup_reminder", "approved", before) is None
+    assert why("pickup_reminder", "approved", pickup) == Why(Reason.PICKUP_PASSED)
+    assert why("pickup_reminder", "cancelled", before) == Why(Reason.BOOKING_STATUS, {"status": "cancelled"})
+    assert why("overdue_notice", "picked_up", back) is None
+    assert why("overdue_notice", "picked_up", back, returned=True) == Why(
+        Reason.BOOKING_STATUS, {"status": "picked_up"}
+    )

@@ -98,6 +98,7 @@ def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any
             if request.proxy_by_staff_id is not None
             else None
         ),
+        "created_at": request.created_at,
     }
 
 

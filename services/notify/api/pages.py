@@ -1,5 +1,5 @@
-"""Pages and feeds: captured mail (embedded default, staff only), the staff call list, iCal feeds per location and
-asset."""
+"""Pages and feeds: captured mail (embedded default, staff only) and its .ics attachments, the staff call list,
+iCal feeds per location and asset: for staff (cookie or Bearer token) and behind secret addresses (no cookie)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from flask import Response, abort, current_app, render_template_string
 from flask.views import MethodView
 
 from services.notify.api.schemas import CallListEntrySchema, CallListQuerySchema
-from services.notify.domain.dispatch import call_list, location_of
-from services.notify.domain.ical import calendar, loan_event
-from services.notify.domain.outbox_mail import captured_mail_for
+from services.notify.domain import call_list, feeds
+from services.notify.domain.copies import location_of
+from services.notify.domain.ical import calendar, feed_appointments
+from services.notify.domain.outbox_mail import captured_mail_for, readable_mail
 from services.notify.models import Booking, BookingItem
 from shared import clock
 from shared.auth import current_principal, require_principal, require_staff
@@ -24,7 +25,7 @@ from shared.web import ApiBlueprint as Blueprint
 
 blp = Blueprint("pages", __name__, description="Captured mail, call list, calendar feeds")
 
-FEED_STATUSES = ("approved", "picked_up", "overdue", "returned")
+FEED_STATUSES = feeds.FEED_STATUSES
 
 MAIL_PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Verstuurde mail (demo)</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
@@ -32,7 +33,9 @@ article{border:1px solid #ccc;margin:1rem 0;padding:.5rem 1rem}pre{white-space:p
 <h1>Verstuurde mail</h1><p>De demo verstuurt niets: elke mail staat hier ({{ mails|length }}, nieuwste eerst{% if not
 admin %}, van de buurtcentra waar je werkt{% endif %}).</p>
 {% for m in mails %}<article><h2>{{ m.subject }}</h2><p>Aan: {{ m.recipient }} · {{ m.captured_at }} ·
-{{ m.message_id }}{% if m.ics %} · met agenda-afspraak (.ics){% endif %}</p><pre>{{ m.text }}</pre></article>
+{{ m.message_id }}{% if m.ics %} ·
+<a href="{{ url_for('pages.OutboxMailCalendar', mail_id=m.id) }}" download="uitleen-{{ m.id }}.ics">agenda-afspraak
+(.ics) downloaden</a>{% endif %}</p><pre>{{ m.text }}</pre></article>
 {% endfor %}</body></html>"""
 
 
@@ -69,6 +72,24 @@ class OutboxMail(MethodView):
         return Response(render_template_string(MAIL_PAGE, mails=mails, admin=reader.is_admin), mimetype="text/html")
 
 
+@blp.route("/outbox-mail/<int:mail_id>.ics")
+class OutboxMailCalendar(MethodView):
+    @blp.doc(responses={200: {"description": "The .ics a captured mail carried", "content": {"text/calendar": {}}}})
+    @problems(404, security="staff")
+    def get(self, mail_id: int) -> Response:
+        """The calendar appointment (.ics) attached to a captured mail, to open or import (same readers as the
+        mail: administrators all, staff their own centres'; anyone else a 404)."""
+        reader = current_principal()
+        if current_app.extensions["notify_config"].mail_backend != "capture" or reader is None:
+            abort(404)
+        mail = readable_mail(get_session(), reader, mail_id)
+        if mail is None or not mail.ics:
+            abort(404)
+        response = Response(mail.ics, mimetype="text/calendar")
+        response.headers["Content-Disposition"] = f'attachment; filename="uitleen-{mail_id}.ics"'
+        return response
+
+
 @blp.route("/call-list")
 class CallList(MethodView):
     @require_staff
@@ -76,20 +97,36 @@ class CallList(MethodView):
     @blp.response(200, CallListEntrySchema(many=True))
     @problems(403)
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """Requesters without email to phone on a day (default today): their reminders land here."""
-        if not require_principal().works_at(query["location_id"]):
+        """Whom to phone on a day (default today): every message for a requester without e-mail, with what to say.
+
+        One centre (``location_id``) or every centre of the caller.
+        """
+        principal = require_principal()
+        location_id = query.get("location_id")
+        if location_id is not None and not principal.works_at(location_id):
             raise Forbidden("You do not work at this location.")
         day: date = query.get("day") or clock.to_local(clock.now()).date()
-        return call_list(get_session(), query["location_id"], day)
+        if location_id is not None:
+            centres: list[int] | None = [location_id]
+        else:
+            centres = None if principal.is_admin else sorted(principal.location_ids)
+        config = current_app.extensions["notify_config"]
+        return call_list.entries(get_session(), centres, day, config, clock.now())
 
 
 CALENDAR = {"description": "An iCal feed", "content": {"text/calendar": {"schema": {"type": "string"}}}}
 
 
-def _feed(bookings: list[Booking], name: str) -> Response:
+def _feed(bookings: list[Booking], name: str, location_id: int | None) -> Response:
     session = get_session()
     now = clock.now()
-    events = [loan_event(b.snapshot, location_of(session, b), "nl", now) for b in bookings]
+    events = [
+        event
+        for b in bookings
+        for event in feed_appointments(
+            b.snapshot, location_of(session, b), "nl", now, own_centre=location_id in (None, b.location_id)
+        )
+    ]
     return Response(calendar(events, name), mimetype="text/calendar")
 
 
@@ -99,7 +136,9 @@ class LocationFeed(MethodView):
     @blp.doc(responses={200: CALENDAR})
     @problems(403)
     def get(self, location_id: int) -> Response:
-        """The loans picked up at a location, as an iCal feed (staff; send the API token as Bearer)."""
+        """The loans picked up at a location, as an iCal feed (staff; send the API token as Bearer).
+
+        Calendar apps send no cookie: for them, staff make a secret address at /notify/agenda."""
         if not require_principal().works_at(location_id):
             raise Forbidden("You do not work at this location.")
         bookings = get_session().scalars(
@@ -107,7 +146,7 @@ class LocationFeed(MethodView):
             .where(Booking.location_id == location_id, Booking.status.in_(FEED_STATUSES))
             .order_by(Booking.pickup_at)
         )
-        return _feed(list(bookings), f"Uitleen locatie {location_id}")
+        return _feed(list(bookings), f"Uitleen locatie {location_id}", location_id)
 
 
 @blp.route("/ical/assets/<int:asset_id>.ics")
@@ -126,4 +165,19 @@ class AssetFeed(MethodView):
             )
         )
         bookings = [b for b in bookings if principal.works_at(b.location_id)]
-        return _feed(bookings, f"Uitleen materiaal {asset_id}")
+        return _feed(bookings, f"Uitleen materiaal {asset_id}", None)
+
+
+@blp.route("/feeds/<token>.ics")
+class SecretFeed(MethodView):
+    @blp.doc(responses={200: CALENDAR, 404: {"description": "No such feed (unknown or revoked address)"}})
+    def get(self, token: str) -> Response:
+        """A calendar feed behind its secret address (made by staff at /notify/agenda): for calendar apps, which
+        send no cookie. An unknown or revoked address is a 404."""
+        session = get_session()
+        feed = feeds.feed_for_token(session, token)
+        if feed is None:
+            abort(404)
+        response = Response(feeds.feed_calendar(session, feed, clock.now()), mimetype="text/calendar")
+        response.headers["Cache-Control"] = "private, max-age=300"
+        return response

@@ -13,9 +13,10 @@ rows of the messages that carry the link, and each row forgets it once settled.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,8 +25,17 @@ from services.booking.contract import RequestEvent
 from services.notify.config import NotifyConfig
 from services.notify.domain import notifications
 from services.notify.domain.privacy import apply_contact_anonymised
+from services.notify.domain.reasons import Reason, Why
 from services.notify.domain.schedule import IMMEDIATE, digest_due, reminders_for
-from services.notify.models import Asset, Booking, BookingItem, Location, RevokedToken, StaffChange
+from services.notify.models import (
+    Asset,
+    Booking,
+    BookingItem,
+    Location,
+    RevokedToken,
+    ScheduledNotification,
+    StaffChange,
+)
 from shared.consumer import Handler
 from shared.events import Envelope
 from shared.revocations import EVENT_TYPE as TOKEN_REVOKED
@@ -37,6 +47,15 @@ OUT_OF_ORDER_HARMLESS = ("request_received", "new_request")
 
 def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def location_of(session: Session, booking: Booking) -> dict[str, Any]:
+    """The booking's location: notify's copy from inventory events if newer, else the booking's snapshot."""
+    data = dict(booking.snapshot.get("location") or {})
+    copy = session.get(Location, booking.location_id)
+    if copy is not None and copy.last_event_at >= booking.last_event_at:
+        data.update(copy.snapshot)
+    return data
 
 
 def _older(booking: Booking, version: int | None, occurred_at: datetime) -> bool:
@@ -130,16 +149,40 @@ def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConf
         )
         if not newer and kind not in OUT_OF_ORDER_HARMLESS and row.status == "scheduled":
             # "Approved" arriving after "cancelled" would mislead: logged, not sent.
-            row.status, row.reason = "skipped", f"out of order: the booking is already {booking.status}"
+            notifications.settle(
+                row, "skipped", envelope.occurred_at, why=Why.status(Reason.OUT_OF_ORDER, booking.status)
+            )
     if newer:
         categories = [item.category for item in booking.items]
-        wanted = reminders_for(booking.status, booking.pickup_at, booking.return_at, categories, config)
+        created = booking.snapshot.get("created_at")
+        wanted = reminders_for(
+            booking.status,
+            booking.pickup_at,
+            booking.return_at,
+            categories,
+            config,
+            created_at=_instant(str(created)) if created else None,
+        )
         notifications.recompute_reminders(session, booking, wanted, token)
         if not booking.contact_email:
-            for due in wanted:
-                if due.audience == "requester":
-                    day = notifications.local_day(due.due_at)
-                    notifications.ensure_digest(session, booking.location_id, digest_due(day, config))
+            _plan_digests(session, booking, config)
+
+
+def _plan_digests(session: Session, booking: Booking, config: NotifyConfig) -> None:
+    """A morning digest to the centre for each day a message of this phone-only requester is first on the call
+    list (a message due today after the digest hour still gets one today: it is sent at once)."""
+    days: set[date] = set(
+        session.scalars(
+            sa.select(ScheduledNotification.call_day).where(
+                ScheduledNotification.request_id == booking.request_id,
+                ScheduledNotification.audience == "requester",
+                ScheduledNotification.status == "scheduled",
+                ScheduledNotification.call_day.is_not(None),
+            )
+        )
+    )
+    for day in sorted(d for d in days if d is not None):
+        notifications.ensure_digest(session, booking.location_id, digest_due(day, config))
 
 
 def apply_location_event(session: Session, envelope: Envelope) -> None:

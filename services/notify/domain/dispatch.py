@@ -1,9 +1,14 @@
-"""Sending what is due: claim (short transaction), render, send (outside any transaction), settle.
+"""Sending what is due: claim one row (short transaction), build it, send (outside any transaction), settle.
 
 At least once, at most once more: a row is marked ``sending`` with a lease before the SMTP conversation and
-``sent`` after it. A worker killed in between leaves the row ``sending``; when the lease runs out the next
-dispatch takes it again, so the message goes out again at most once per lost worker. Temporary SMTP failures
-put the row back to ``scheduled`` with a back-off; permanent ones (or too many attempts) end in ``failed``.
+``sent`` after it. A worker killed in between leaves that one row ``sending`` (rows are claimed one at a time, so
+no other row waits with it); when the lease runs out the next dispatch takes it again, so the message goes out
+again at most once per lost worker, and a row whose workers keep dying fails after ``NOTIFY_MAX_SEND_ATTEMPTS``.
+
+Every row is settled on its own: a row whose message cannot be built (a template error, a header or an address
+that cannot be encoded) is ``failed`` with its reason at once; temporary SMTP failures put it back to
+``scheduled`` with a back-off; permanent ones (or too many attempts) end in ``failed``. Nothing one row does
+stops the rows after it.
 """
 
 from __future__ import annotations
@@ -11,16 +16,25 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.notify.config import NotifyConfig
-from services.notify.domain import notifications, render
-from services.notify.domain.ical import calendar, loan_event
-from services.notify.domain.mail import MailSender, Message, PermanentFailure, TemporaryFailure, notification_message_id
-from services.notify.domain.schedule import REMINDER_KINDS, still_relevant
+from services.notify.domain import call_list, notifications, render
+from services.notify.domain.copies import location_of
+from services.notify.domain.ical import calendar, loan_appointment
+from services.notify.domain.mail import (
+    BadAddress,
+    MailSender,
+    Message,
+    PermanentFailure,
+    TemporaryFailure,
+    build_email,
+    check_address,
+    notification_message_id,
+)
+from services.notify.domain.reasons import Reason, Why
+from services.notify.domain.schedule import CALENDAR_METHOD, REMINDER_KINDS, BookingState, expires_at, still_relevant
 from services.notify.models import Booking, Location, ScheduledNotification
 from shared import clock
 from shared.clock import BRUSSELS
@@ -28,6 +42,9 @@ from shared.consumer import retry_delay
 from shared.db import Database
 
 log = logging.getLogger("uitleen.notify.dispatch")
+# A dispatch stops after this many rows in a row it could not even settle (the database is away): the next
+# beat tries again, rather than one tick spinning through its whole budget.
+MAX_CONSECUTIVE_ERRORS = 3
 
 
 @dataclass
@@ -41,105 +58,76 @@ class DispatchResult:
 @dataclass(frozen=True)
 class Skip:
     status: str  # skipped | call_list
-    reason: str
+    why: Why
 
 
-def location_of(session: Session, booking: Booking) -> dict[str, Any]:
-    """The booking's location: notify's copy from inventory events if newer, else the booking's snapshot."""
-    data = dict(booking.snapshot.get("location") or {})
-    copy = session.get(Location, booking.location_id)
-    if copy is not None and copy.last_event_at >= booking.last_event_at:
-        data.update(copy.snapshot)
-    return data
+def booking_state(booking: Booking) -> BookingState:
+    created = booking.snapshot.get("created_at")
+    return BookingState(
+        status=booking.status,
+        pickup_at=booking.pickup_at,
+        return_at=booking.return_at,
+        returned=bool(booking.snapshot.get("actual_return_at")),
+        created_at=datetime.fromisoformat(str(created).replace("Z", "+00:00")) if created else None,
+    )
 
 
-def call_list(session: Session, location_id: int, day: Any) -> list[dict[str, Any]]:
-    """Requester reminders due on ``day`` (Brussels) at the location for people without email: staff phone them."""
-    start = datetime.combine(day, datetime.min.time(), tzinfo=BRUSSELS)
-    rows = session.execute(
-        sa.select(ScheduledNotification, Booking)
-        .join(Booking, Booking.request_id == ScheduledNotification.request_id)
-        .where(
-            ScheduledNotification.location_id == location_id,
-            ScheduledNotification.audience == "requester",
-            ScheduledNotification.kind.in_(REMINDER_KINDS),
-            ScheduledNotification.status.in_(("scheduled", "sending", "call_list")),
-            ScheduledNotification.due_at >= start,
-            ScheduledNotification.due_at < start + timedelta(days=1),
-            Booking.contact_email.is_(None),
-        )
-        .order_by(ScheduledNotification.due_at)
-    ).all()
-    entries = []
-    for row, booking in rows:
-        contact = booking.snapshot.get("contact") or {}
-        items = ", ".join(str(i.get("asset_name_nl") or i.get("asset_code")) for i in booking.snapshot.get("items", []))
-        entries.append(
-            {
-                "notification_id": row.id,
-                "request_id": booking.request_id,
-                "reference": booking.reference,
-                "kind": row.kind,
-                "what": WHAT_TO_SAY.get(row.kind, row.kind),
-                "due_at": row.due_at,
-                "status": row.status,
-                "contact_name": contact.get("name") or "",
-                "contact_phone": contact.get("phone"),
-                "language": booking.language,
-                "items": items,
-                "pickup_at": booking.pickup_at,
-                "return_at": booking.return_at,
-            }
-        )
-    return entries
-
-
-WHAT_TO_SAY = {
-    "pickup_reminder": "herinneren aan ophalen",
-    "return_reminder": "herinneren aan terugbrengen",
-    "overdue_notice": "te laat: vragen om terug te brengen",
-}
+def decide_by(booking: Booking, config: NotifyConfig) -> datetime | None:
+    """When the pending request expires if nobody decides (None when notify does not know its submission)."""
+    state = booking_state(booking)
+    if booking.status != "requested" or state.created_at is None:
+        return None
+    return expires_at(state.created_at, state.pickup_at, config)
 
 
 def prepare(session: Session, row: ScheduledNotification, config: NotifyConfig, now: datetime) -> Message | Skip:
     """The message for a claimed row, or why none goes out (booking changed, no address, nothing to say)."""
     if row.kind == "call_list_digest":
-        return _prepare_digest(session, row, config)
+        return _prepare_digest(session, row, config, now)
     booking = session.get(Booking, row.request_id) if row.request_id is not None else None
     if booking is None:
-        return Skip("skipped", "booking unknown to notify")
+        return Skip("skipped", Why(Reason.BOOKING_UNKNOWN))
     if row.kind in REMINDER_KINDS:
-        returned = bool(booking.snapshot.get("actual_return_at"))
-        relevant, why = still_relevant(row.kind, booking.status, booking.pickup_at, booking.return_at, returned, now)
-        if not relevant:
+        why = still_relevant(row.kind, booking_state(booking), now, config)
+        if why is not None:
             return Skip("skipped", why)
     location = location_of(session, booking)
     if row.audience == "requester":
-        language = booking.language
-        recipient = booking.contact_email
+        language, recipient = booking.language, booking.contact_email
         if not recipient:
             row.language = language
-            return Skip("call_list", "no email address: on the location's call list for staff to phone")
+            row.call_day = max(
+                row.call_day or notifications.first_call_day(row.due_at, now), clock.to_local(now).date()
+            )
+            return Skip("call_list", Why(Reason.NO_EMAIL))
     else:
         language, recipient = "nl", location.get("email")
         if not recipient:
-            return Skip("skipped", "the location has no email address")
-    context = render.booking_context(booking.snapshot, location, language, config.public_url, row.secret)
-    subject, text, html = render.render(row.kind, language, context)
-    ics = calendar([loan_event(booking.snapshot, location, language, now)], subject) if row.kind == "approved" else None
+            return Skip("skipped", Why(Reason.LOCATION_NO_EMAIL))
     row.recipient, row.language = recipient, language
-    return Message(recipient, subject, text, html, notification_message_id(row.id), ics)
+    context = render.booking_context(
+        booking.snapshot, location, language, config.public_url, row.secret, decide_by(booking, config)
+    )
+    subject, text, html = render.render(row.kind, language, context)
+    method = CALENDAR_METHOD.get(row.kind)
+    ics = None
+    if method is not None:
+        appointment = loan_appointment(booking.snapshot, location, language, now, config.mail_from, recipient)
+        ics = calendar([appointment], subject, method=method)
+    return Message(recipient, subject, text, html, notification_message_id(row.id), ics, ics_method=method or "PUBLISH")
 
 
-def _prepare_digest(session: Session, row: ScheduledNotification, config: NotifyConfig) -> Message | Skip:
+def _prepare_digest(
+    session: Session, row: ScheduledNotification, config: NotifyConfig, now: datetime
+) -> Message | Skip:
     assert row.location_id is not None
     location = session.get(Location, row.location_id)
     day = row.due_at.astimezone(BRUSSELS).date()
-    entries = call_list(session, row.location_id, day)
+    entries = call_list.entries(session, [row.location_id], day, config, now)
     if not entries:
-        return Skip("skipped", "nobody to phone that day")
+        return Skip("skipped", Why(Reason.NOBODY_TO_CALL))
     if location is None or not location.email:
-        return Skip("skipped", "the location has no email address")
+        return Skip("skipped", Why(Reason.LOCATION_NO_EMAIL))
     context = {
         "entries": entries,
         "day": day.isoformat(),
@@ -152,29 +140,72 @@ def _prepare_digest(session: Session, row: ScheduledNotification, config: Notify
     return Message(location.email, subject, text, html, notification_message_id(row.id))
 
 
-def deliver(database: Database, sender: MailSender, config: NotifyConfig, notification_id: int) -> str:
-    """Send one claimed notification and record the outcome; returns the row's new status."""
+def _claim(database: Database, config: NotifyConfig) -> tuple[int, int] | str | None:
+    """Claim the next due row: (id, attempts), or the outcome when it needs no send, or None when none is due."""
+    with database.transaction() as session:
+        now = clock.now()
+        row = notifications.claim_next(session, now, config.send_lease_seconds)
+        if row is None:
+            return None
+        if row.status == "sending" and row.attempts >= config.max_send_attempts:
+            # its workers died mid-send every time (or the send hangs past the lease): give up, visibly
+            notifications.settle(row, "failed", now, why=Why(Reason.GAVE_UP, {"attempts": row.attempts}))
+            log.warning("notification %s failed: lost %s times mid-send", row.id, row.attempts)
+            return "failed"
+        notifications.take_lease(row, now, config.send_lease_seconds)
+        return row.id, row.attempts
+
+
+def _build(database: Database, config: NotifyConfig, notification_id: int, attempts: int) -> Message | str:
+    """The claimed row's message, built and checked; or the row's outcome when there is nothing to send."""
     with database.transaction() as session:
         row = session.get(ScheduledNotification, notification_id, with_for_update=True)
-        if row is None or row.status != "sending":
-            return "gone"
+        if row is None or row.status != "sending" or row.attempts != attempts:
+            return "gone"  # another dispatcher took it over after our lease ran out
+        now = clock.now()
         try:
-            prepared = prepare(session, row, config, clock.now())
-        except Exception as error:  # a broken template must not block the queue: log it on the row
+            prepared = prepare(session, row, config, now)
+        except Exception as error:  # a broken template or context must not block the queue: say it on the row
             log.exception("notification %s: cannot render", notification_id)
-            notifications.settle(row, "failed", clock.now(), last_error=f"render: {type(error).__name__}: {error}")
+            notifications.settle(row, "failed", now, why=Why(Reason.CANNOT_BUILD), last_error=_described(error))
             return "failed"
         if isinstance(prepared, Skip):
-            notifications.settle(row, prepared.status, clock.now(), reason=prepared.reason)
+            notifications.settle(row, prepared.status, now, why=prepared.why)
             return prepared.status
+        try:
+            check_address(prepared.to)
+        except BadAddress as error:
+            log.warning("notification %s: cannot be addressed: %s", notification_id, error)
+            notifications.settle(row, "failed", now, why=Why(Reason.BAD_ADDRESS), last_error=_described(error))
+            return "failed"
+        try:
+            build_email(prepared, config.mail_from)  # what the transport will build: it fails here, not there
+        except Exception as error:
+            log.warning("notification %s: cannot be encoded: %s", notification_id, error)
+            notifications.settle(row, "failed", now, why=Why(Reason.CANNOT_BUILD), last_error=_described(error))
+            return "failed"
         row.message_id = prepared.message_id
-        attempts = row.attempts
+        return prepared
+
+
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def deliver(database: Database, sender: MailSender, config: NotifyConfig, notification_id: int, attempts: int) -> str:
+    """Build, send and settle one claimed notification; returns its outcome."""
+    prepared = _build(database, config, notification_id, attempts)
+    if isinstance(prepared, str):
+        return prepared
     try:
         sender.send(prepared)
     except TemporaryFailure as error:
         return _after_failure(database, config, notification_id, attempts, str(error), permanent=False)
     except PermanentFailure as error:
         return _after_failure(database, config, notification_id, attempts, str(error), permanent=True)
+    except Exception as error:  # a transport's own bug: retried like a temporary failure, so still bounded
+        log.exception("notification %s: the mail transport failed", notification_id)
+        return _after_failure(database, config, notification_id, attempts, _described(error), permanent=False)
     with database.transaction() as session:
         row = session.get(ScheduledNotification, notification_id)
         assert row is not None
@@ -190,9 +221,9 @@ def _after_failure(
         assert row is not None
         now = clock.now()
         if permanent or attempts >= config.max_send_attempts:
-            why = "permanent failure" if permanent else f"gave up after {attempts} attempts"
-            notifications.settle(row, "failed", now, last_error=error, reason=why)
-            log.warning("notification %s failed: %s (%s)", notification_id, why, error)
+            why = Why(Reason.REFUSED) if permanent else Why(Reason.GAVE_UP, {"attempts": attempts})
+            notifications.settle(row, "failed", now, why=why, last_error=error)
+            log.warning("notification %s failed: %s (%s)", notification_id, why.code, error)
             return "failed"
         delay = retry_delay(attempts - 1, config.retry_base_seconds, config.retry_max_seconds)
         notifications.settle(row, "scheduled", now, last_error=error, not_before=now + timedelta(seconds=delay))
@@ -201,15 +232,24 @@ def _after_failure(
 
 
 def dispatch_due(database: Database, sender: MailSender, config: NotifyConfig, max_rows: int = 500) -> DispatchResult:
-    """Claim and send what is due now, a batch at a time, until nothing is due (or ``max_rows`` handled)."""
+    """Claim and send what is due now, one row at a time, until nothing is due (or ``max_rows`` handled)."""
     result = DispatchResult()
-    handled = 0
-    while handled < max_rows:
-        with database.transaction() as session:
-            ids = [row.id for row in notifications.claim_due(session, clock.now(), config.send_lease_seconds)]
-        if not ids:
-            break
-        for notification_id in ids:
-            result.add(deliver(database, sender, config, notification_id))
-        handled += len(ids)
+    errors = 0
+    for _ in range(max_rows):
+        try:
+            claimed = _claim(database, config)
+            if claimed is None:
+                break
+            outcome = claimed if isinstance(claimed, str) else deliver(database, sender, config, *claimed)
+        except Exception:
+            # The row could not even be settled (the database went away): it stays claimed until its lease
+            # runs out, and the rows after it are still tried.
+            log.exception("dispatch: a row could not be settled; it is tried again after its lease")
+            errors += 1
+            result.add("error")
+            if errors >= MAX_CONSECUTIVE_ERRORS:
+                break
+            continue
+        errors = 0
+        result.add(outcome)
     return result

@@ -1,7 +1,9 @@
 """Mail transports behind one small interface: SMTP for real, capture (into notify's database) for the demo.
 
 A transport raises ``TemporaryFailure`` when trying again later may work (SMTP 4xx, connection refused or
-dropped, timeout) and ``PermanentFailure`` when it will not (SMTP 5xx: unknown mailbox, rejected content).
+dropped, timeout) and ``PermanentFailure`` when it will not (SMTP 5xx: unknown mailbox, rejected content, a
+message that cannot be encoded). ``check_address`` and ``build_email`` run before any transport is asked, so a
+recipient or header that cannot go into a mail fails its own row, at once and with its reason.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +30,10 @@ class PermanentFailure(Exception):
     pass
 
 
+class BadAddress(ValueError):
+    """The recipient's address cannot be used in a mail (not one address, unencodable, control characters)."""
+
+
 @dataclass(frozen=True)
 class Message:
     to: str
@@ -36,6 +43,29 @@ class Message:
     message_id: str
     ics: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    ics_method: str = "PUBLISH"  # REQUEST (a new or moved appointment) or CANCEL, as the .ics says
+
+
+def check_address(address: str) -> str:
+    """The address as it can go into a mail: one ``local@domain``, the domain IDNA-encoded.
+
+    Raises BadAddress naming what is wrong. An internationalised local part (``élodie@…``, which booking accepts)
+    is kept: it needs a server that offers SMTPUTF8, and one that does not refuses it for good (that row only).
+    """
+    if not address or any(ord(ch) < 32 or ord(ch) == 127 for ch in address) or address != address.strip():
+        raise BadAddress(f"not an address: {address!r}")
+    name, parsed = parseaddr(address)
+    if name or parsed != address or address.count("@") != 1:
+        raise BadAddress(f"not one plain address: {address!r}")
+    local, domain = address.split("@")
+    if not local or not domain or any(ch.isspace() for ch in address):
+        raise BadAddress(f"not an address: {address!r}")
+    try:
+        local.encode("utf-8")  # a lone surrogate (bytes that were never text) cannot go anywhere
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError) as error:
+        raise BadAddress(f"cannot be encoded for mail: {address!r} ({error})") from error
+    return f"{local}@{ascii_domain}"
 
 
 class MailSender(Protocol):
@@ -43,9 +73,11 @@ class MailSender(Protocol):
 
 
 def build_email(message: Message, sender: str) -> EmailMessage:
+    """The MIME message. Raises BadAddress, or ValueError/UnicodeError for a header or part that cannot be
+    encoded (the message is also flattened here, as the transport would, so that it fails now and not there)."""
     email = EmailMessage()
     email["From"] = sender
-    email["To"] = message.to
+    email["To"] = check_address(message.to)
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     # A stable Message-ID per notification: a resend after a crash is recognisable as the same message.
@@ -56,8 +88,13 @@ def build_email(message: Message, sender: str) -> EmailMessage:
     email.add_alternative(message.html, subtype="html")
     if message.ics:
         email.add_attachment(
-            message.ics.encode(), maintype="text", subtype="calendar", filename="uitleen.ics", params={}
+            message.ics.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="uitleen.ics",
+            params={"method": message.ics_method, "charset": "utf-8"},
         )
+    email.as_bytes(policy=policy.SMTP)
     return email
 
 
@@ -82,7 +119,10 @@ class SmtpSender:
 
     def send(self, message: Message) -> None:
         """Raises TemporaryFailure or PermanentFailure (see the module docstring)."""
-        email = build_email(message, self.config.mail_from)
+        try:
+            email = build_email(message, self.config.mail_from)
+        except (ValueError, UnicodeError, TypeError) as error:
+            raise PermanentFailure(f"cannot be encoded: {type(error).__name__}: {error}") from error
         try:
             with self._connect() as smtp:
                 if self.config.smtp_username:
@@ -97,10 +137,14 @@ class SmtpSender:
             if 400 <= error.smtp_code < 500:
                 raise TemporaryFailure(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
             raise PermanentFailure(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+        except smtplib.SMTPNotSupportedError as error:  # an SMTPException, hence an OSError: caught before those
+            raise PermanentFailure(f"{type(error).__name__}: {error}") from error
         except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as error:
             raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
         except smtplib.SMTPException as error:
             raise PermanentFailure(f"{type(error).__name__}: {error}") from error
+        except (ValueError, UnicodeError) as error:  # a part the server's extensions cannot carry
+            raise PermanentFailure(f"cannot be encoded: {type(error).__name__}: {error}") from error
 
 
 class CaptureSender:

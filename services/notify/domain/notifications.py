@@ -13,14 +13,21 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.notify.domain.schedule import REMINDER_KINDS, Due
+from services.notify.domain.reasons import REVIVABLE, Reason, Why
+from services.notify.domain.schedule import REMINDER_KINDS, Due, local_date
 from services.notify.models import Booking, ScheduledNotification
-from shared.clock import BRUSSELS
+from shared import clock
 
 
 def delivery_key(request_id: int | None, kind: str, due_at: datetime, location_id: int | None = None) -> str:
     subject = f"b{request_id}" if request_id is not None else f"l{location_id}"
     return f"{subject}:{kind}:{due_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+
+def first_call_day(due_at: datetime, now: datetime) -> date:
+    """The Brussels day a message for someone without e-mail is first on the call list: the day it is due, or
+    today when it was planned for a moment already past (a short-notice reminder): never a day gone by."""
+    return local_date(max(due_at, now))
 
 
 def ensure_notification(
@@ -35,7 +42,8 @@ def ensure_notification(
 ) -> ScheduledNotification:
     """The row for this delivery key, created as scheduled if new; revived if it was skipped as stale.
 
-    ``secret`` (a private link's token) is kept on a row that is still to be sent and has none yet.
+    ``secret`` (a private link's token) is kept on a row that is still to be sent: booking issues a fresh link
+    with each event that carries one, so the newest token is the one that works.
     """
     key = delivery_key(request_id, kind, due_at, location_id)
     row = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.delivery_key == key)).first()
@@ -51,6 +59,7 @@ def ensure_notification(
             status="scheduled",
             attempts=0,
             secret=secret,
+            call_day=first_call_day(due_at, clock.now()) if audience == "requester" else None,
         )
         try:
             # A shared row (the staff digest of a location and day) may be created by two events at once.
@@ -61,28 +70,39 @@ def ensure_notification(
             row = session.scalars(
                 sa.select(ScheduledNotification).where(ScheduledNotification.delivery_key == key)
             ).one()
-    if row.status == "skipped" and row.reason and row.reason.startswith("stale:"):
-        row.status, row.reason = "scheduled", None
-    if secret is not None and row.secret is None and row.status == "scheduled":
+    if row.status == "skipped" and row.reason in REVIVABLE:
+        row.status, row.reason, row.reason_params = "scheduled", None, None
+        if row.audience == "requester":
+            row.call_day = first_call_day(row.due_at, clock.now())
+    if secret is not None and row.status == "scheduled":
         row.secret = secret
     return row
 
 
 def recompute_reminders(session: Session, booking: Booking, wanted: list[Due], secret: str | None = None) -> None:
-    """Make the booking's scheduled reminders exactly ``wanted``: stale ones are skipped, missing ones added."""
+    """Make the booking's reminders exactly ``wanted``: stale ones are skipped, missing ones added.
+
+    Stale means still to be sent, or on the call list and not yet phoned: a moved pick-up is not called about.
+    """
     keys = {delivery_key(booking.request_id, d.kind, d.due_at) for d in wanted}
     pending = session.scalars(
         sa.select(ScheduledNotification).where(
             ScheduledNotification.request_id == booking.request_id,
             ScheduledNotification.kind.in_(REMINDER_KINDS),
-            ScheduledNotification.status == "scheduled",
+            sa.or_(
+                ScheduledNotification.status == "scheduled",
+                sa.and_(
+                    ScheduledNotification.status == "call_list",
+                    sa.or_(
+                        ScheduledNotification.call_outcome.is_(None), ScheduledNotification.call_outcome != "reached"
+                    ),
+                ),
+            ),
         )
     ).all()
     for row in pending:
         if row.delivery_key not in keys:
-            row.status = "skipped"
-            row.reason = f"stale: booking now {booking.status}, pick-up/return moved or reminder no longer needed"
-            row.secret = None
+            settle(row, "skipped", clock.now(), why=Why.status(Reason.STALE, booking.status))
     for due in wanted:
         ensure_notification(
             session,
@@ -101,12 +121,14 @@ def ensure_digest(session: Session, location_id: int, hour_due: datetime) -> Non
     )
 
 
-def claim_due(session: Session, now: datetime, lease_seconds: int, limit: int = 20) -> list[ScheduledNotification]:
-    """Claim due rows for sending: ``FOR UPDATE SKIP LOCKED`` so two dispatchers never take the same row.
+def claim_next(session: Session, now: datetime, lease_seconds: int) -> ScheduledNotification | None:
+    """Claim the next due row for sending: ``FOR UPDATE SKIP LOCKED`` so two dispatchers never take the same row.
 
-    A row left in ``sending`` past its lease (its worker died mid-send) is due again: at most one more send.
+    One row at a time: a worker that dies mid-send strands only the row it was sending (until its lease runs
+    out), never a batch of others it had claimed but not begun. A row left in ``sending`` past its lease is
+    due again: at most one more send per lost worker.
     """
-    rows = session.scalars(
+    return session.scalars(
         sa.select(ScheduledNotification)
         .where(
             sa.or_(
@@ -115,35 +137,40 @@ def claim_due(session: Session, now: datetime, lease_seconds: int, limit: int = 
             )
         )
         .order_by(ScheduledNotification.not_before, ScheduledNotification.id)
-        .limit(limit)
+        .limit(1)
         .with_for_update(skip_locked=True)
-    ).all()
-    for row in rows:
-        row.status = "sending"
-        row.attempts += 1
-        row.lease_until = now + timedelta(seconds=lease_seconds)
-    return list(rows)
+    ).first()
+
+
+def take_lease(row: ScheduledNotification, now: datetime, lease_seconds: int) -> None:
+    row.status = "sending"
+    row.attempts += 1
+    row.lease_until = now + timedelta(seconds=lease_seconds)
 
 
 SETTLED = ("sent", "failed", "skipped", "call_list")
 
 
-def settle(row: ScheduledNotification, status: str, now: datetime, **fields: Any) -> None:
-    """Record the row's outcome; once settled it forgets its private link (the token was for this message only)."""
+def settle(row: ScheduledNotification, status: str, now: datetime, why: Why | None = None, **fields: Any) -> None:
+    """Record the row's outcome (and why, as a code); once settled it forgets its private link (the token was
+    for this message only)."""
     row.status = status
     row.lease_until = None
     if status in SETTLED:
         row.secret = None
     if status == "sent":
         row.sent_at = now
+    if why is not None:
+        row.reason, row.reason_params = str(why.code), dict(why.params) or None
     for name, value in fields.items():
         setattr(row, name, value)
 
 
 def search_notifications(session: Session, filters: dict[str, Any]) -> sa.Select[Any]:
-    """The delivery log, newest first, filtered by status, kind, recipient (substring), booking, location."""
+    """The delivery log, newest first, filtered by status, kind, audience, reason, recipient (substring),
+    booking, location."""
     query = sa.select(ScheduledNotification).order_by(ScheduledNotification.due_at.desc(), ScheduledNotification.id)
-    for name in ("status", "kind", "request_id", "location_id", "audience"):
+    for name in ("status", "kind", "request_id", "location_id", "audience", "reason"):
         if filters.get(name) is not None:
             query = query.where(getattr(ScheduledNotification, name) == filters[name])
     if filters.get("recipient"):
@@ -154,5 +181,17 @@ def search_notifications(session: Session, filters: dict[str, Any]) -> sa.Select
     return query
 
 
+def skipped_staff_alerts(session: Session, location_ids: list[int] | None) -> int:
+    """How many alerts for staff were not sent (a centre without an e-mail address …): the dashboard's count."""
+    query = sa.select(sa.func.count()).where(
+        ScheduledNotification.audience == "staff",
+        ScheduledNotification.status == "skipped",
+        ScheduledNotification.reason != str(Reason.NOBODY_TO_CALL),  # an empty digest is nothing to miss
+    )
+    if location_ids is not None:
+        query = query.where(ScheduledNotification.location_id.in_(location_ids or [-1]))
+    return int(session.scalar(query) or 0)
+
+
 def local_day(instant: datetime) -> date:
-    return instant.astimezone(BRUSSELS).date()
+    return local_date(instant)

@@ -24,3 +24,13 @@ def captured_mail_for(session: Session, reader: Principal, limit: int = NEWEST) 
             ScheduledNotification.location_id.in_(sorted(reader.location_ids))
         )
     return list(session.scalars(query))
+
+
+def readable_mail(session: Session, reader: Principal, mail_id: int) -> CapturedMail | None:
+    """One captured mail, if ``reader`` may read it (the same rule as the list)."""
+    query = sa.select(CapturedMail).where(CapturedMail.id == mail_id)
+    if not reader.is_admin:
+        query = query.join(ScheduledNotification, ScheduledNotification.message_id == CapturedMail.message_id).where(
+            ScheduledNotification.location_id.in_(sorted(reader.location_ids))
+        )
+    return session.scalars(query).first()

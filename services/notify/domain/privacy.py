@@ -14,7 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notify.models import Booking, CapturedMail, DeadLetter, PrivacyAction, ScheduledNotification
+from services.notify.domain.reasons import Reason
+from services.notify.models import (
+    Booking,
+    CallOutcome,
+    CapturedMail,
+    DeadLetter,
+    PrivacyAction,
+    ScheduledNotification,
+)
 from shared import clock
 from shared.events import Envelope
 from shared.privacy import ERASED, Subject, email_key, email_key_sql, national_phone
@@ -76,8 +84,14 @@ def apply_contact_anonymised(session: Session, envelope: Envelope) -> None:
             message_ids.append(row.message_id)
         row.recipient = None
         row.secret = None
+        row.call_note = None  # what staff noted on the phone may name the person
         if row.status in PENDING:
-            row.status, row.reason, row.lease_until = "skipped", "contact anonymised", None
+            row.status, row.lease_until = "skipped", None
+            row.reason, row.reason_params = str(Reason.CONTACT_ANONYMISED), None
+    if rows:
+        session.execute(
+            sa.update(CallOutcome).where(CallOutcome.notification_id.in_([r.id for r in rows])).values(note=None)
+        )
     mail_filter = [email_key_sql(CapturedMail.recipient).in_({email_key(a) for a in addresses})] if addresses else []
     if message_ids:
         mail_filter.append(CapturedMail.message_id.in_(message_ids))
@@ -168,7 +182,10 @@ def export_person(session: Session, subject: Subject, staff_id: int | None, now:
                 "kind": n.kind,
                 "status": n.status,
                 "reason": n.reason,
+                "reason_params": n.reason_params,
                 "recipient": n.recipient,
+                "call_outcome": n.call_outcome,
+                "call_note": n.call_note,
                 "language": n.language,
                 "due_at": clock.isoformat(n.due_at),
                 "sent_at": clock.isoformat(n.sent_at),

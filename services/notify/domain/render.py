@@ -93,6 +93,55 @@ def checklist(items: list[dict[str, Any]], language: str) -> list[str]:
     return list(seen.values())
 
 
+# What staff read out on the phone, per message (the call list): labels in the resident's language, the values
+# from the same context as the mail's template (``booking_context``).
+FACT_LABELS = {
+    "nl": {
+        "pickup": "Ophalen",
+        "return": "Terugbrengen",
+        "where": "Waar",
+        "reason": "Reden",
+        "checklist": "Meebrengen of regelen",
+        "reference": "Referentie",
+    },
+    "en": {
+        "pickup": "Pick-up",
+        "return": "Return",
+        "where": "Where",
+        "reason": "Reason",
+        "checklist": "Bring or arrange",
+        "reference": "Reference",
+    },
+}
+FACTS = {
+    "request_received": ("pickup", "return", "where"),
+    "approved": ("pickup", "return", "where", "checklist"),
+    "rejected": ("reason",),
+    "withdrawn": (),
+    "cancelled": ("reason",),
+    "expired": ("pickup",),
+    "rescheduled": ("pickup", "return", "where"),
+    "pickup_reminder": ("pickup", "where", "checklist"),
+    "return_reminder": ("return", "where", "checklist"),
+    "overdue_notice": ("return", "where"),
+}
+
+
+def key_facts(kind: str, language: str, context: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs to say on the phone, the reference last (the resident can quote it back)."""
+    lang = language if language in LANGUAGES else "nl"
+    values = {
+        "pickup": context["pickup"],
+        "return": context["return"],
+        "where": f"{context['location_name']}, {context['address']}",
+        "reason": context["reason"],
+        "checklist": "; ".join(context["checklist"]),
+        "reference": context["reference"],
+    }
+    names = [*FACTS.get(kind, ()), "reference"]
+    return [(FACT_LABELS[lang][name], values[name]) for name in names if values[name]]
+
+
 def template_name(kind: str, language: str) -> str:
     path = TEMPLATES / language / f"{kind}.txt"
     return f"{language}/{kind}.txt" if path.exists() else f"nl/{kind}.txt"
@@ -109,10 +158,15 @@ def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str,
 
 
 def booking_context(
-    booking: dict[str, Any], location: dict[str, Any], language: str, public_url: str, link_token: str | None = None
+    booking: dict[str, Any],
+    location: dict[str, Any],
+    language: str,
+    public_url: str,
+    link_token: str | None = None,
+    decide_by: datetime | None = None,
 ) -> dict[str, Any]:
     """The variables every booking template may use (documented in docs/notify.md); ``status_url`` only when the
-    message row holds a private link's token."""
+    message row holds a private link's token; ``decide_by`` when a pending request expires (staff mails)."""
     lang = language if language in LANGUAGES else "nl"
     items = booking.get("items") or []
     pickup = datetime.fromisoformat(str(booking["pickup_at"]).replace("Z", "+00:00"))
@@ -133,6 +187,8 @@ def booking_context(
         "location_phone": location.get("phone") or "",
         "opening_hours": format_opening_hours(location.get("opening_hours") or [], lang),
         "reason": booking.get("reason") or "",
+        "reason_code": booking.get("reason_code") or "",
+        "decide_by": format_instant(decide_by, lang) if decide_by else "",
         "status_url": f"{public_url}{status_url}" if status_url else "",
         "public_url": public_url,
     }

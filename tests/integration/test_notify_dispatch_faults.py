@@ -1,0 +1,152 @@
+"""A message that cannot be built or sent fails alone, visibly, after bounded retries; the rest of the batch goes
+out. Against a real SMTP server (aiosmtpd on loopback) that refuses some recipients, on real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from services.notify.config import NotifyConfig
+from services.notify.domain.mail import SmtpSender
+from services.notify.models import ScheduledNotification
+from shared import clock
+from tests.event_factories import booking_envelope, write_booking_events
+from tests.support.notify import Pipeline, booking_db, notify_config, notify_db, pipeline, sender  # noqa: F401
+from tests.support.smtp import SmtpServer
+
+pytestmark = [pytest.mark.postgres]
+T0 = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
+LATER, GONE = "later@example.org", "gone@example.org"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+
+    async def handle_RCPT(server_: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address == LATER:
+            return "451 4.2.0 mailbox busy, try later"
+        if address == GONE:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    server.recorder.handle_RCPT = handle_RCPT  # type: ignore[attr-defined]
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_pipeline(pipeline: Pipeline, smtp: SmtpServer) -> Pipeline:  # noqa: F811
+    pipeline.config = NotifyConfig(retry_base_seconds=60, send_lease_seconds=120, max_send_attempts=3)
+    pipeline.sender = SmtpSender(NotifyConfig(mail_backend="smtp", smtp_port=smtp.port, smtp_timeout=5))
+    return pipeline
+
+
+def rows(pipeline: Pipeline) -> dict[str, ScheduledNotification]:  # noqa: F811
+    with pipeline.notify_db.session_factory() as session:
+        found = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.kind == "rejected"))
+        return {str(row.delivery_key.split(":")[0]): row for row in found}
+
+
+def test_one_bad_row_fails_alone_and_every_other_row_of_the_batch_goes_out(
+    smtp_pipeline: Pipeline, smtp: SmtpServer
+) -> None:
+    clock.set_clock(T0)
+    addresses = ["first@example.org", LATER, GONE, "ané@exämple.org", "an\n@example.org", "last@example.org"]
+    with smtp_pipeline.booking_db.transaction() as session:
+        write_booking_events(
+            session,
+            [
+                booking_envelope("rejected", occurred_at=T0, request_id=i, email=address, reason="vol")
+                for i, address in enumerate(addresses, start=1)
+            ],
+        )
+    with smtp_pipeline.notify_db.transaction() as session:
+        # a message whose template does not exist: the render fails for this row only
+        session.add(
+            ScheduledNotification(
+                delivery_key="b1:no_such_kind:x",
+                request_id=1,
+                location_id=7,
+                kind="no_such_kind",
+                audience="requester",
+                due_at=T0,
+                not_before=T0,
+                status="scheduled",
+                attempts=0,
+            )
+        )
+    smtp_pipeline.relay()
+    counts = smtp_pipeline.dispatch().counts
+    received = sorted(str(m["To"]) for m in smtp.recorder.messages)
+    assert received == ["ané@xn--exmple-cua.org", "first@example.org", "last@example.org"]
+    found = rows(smtp_pipeline)
+    assert {k: (r.status, r.reason) for k, r in found.items()} == {
+        "b1": ("sent", None),
+        "b2": ("scheduled", None),  # 451: tried again later
+        "b3": ("failed", "refused"),  # 550: for good
+        "b4": ("sent", None),  # an international address: its domain IDNA-encoded, its local part over SMTPUTF8
+        "b5": ("failed", "bad_address"),  # a line break in the address
+        "b6": ("sent", None),
+    }
+    assert "451" in (found["b2"].last_error or "") and found["b2"].not_before == T0 + timedelta(seconds=60)
+    assert "550" in (found["b3"].last_error or "") and "not an address" in (found["b5"].last_error or "")
+    with smtp_pipeline.notify_db.session_factory() as session:
+        broken = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.kind == "no_such_kind"))
+        [row] = list(broken)
+        assert (row.status, row.reason) == ("failed", "cannot_build") and "no_such_kind" in (row.last_error or "")
+        sending = session.scalar(sa.select(sa.func.count()).where(ScheduledNotification.status == "sending"))
+    assert sending == 0, "no row is left claimed"
+    assert counts["failed"] == 3 and counts["retry"] == 1
+    # the busy mailbox stays busy: retried with back-off, then given up, visibly, after the attempts allowed
+    for minutes in (2, 5):
+        clock.set_clock(T0 + timedelta(minutes=minutes))
+        smtp_pipeline.dispatch()
+    later = rows(smtp_pipeline)["b2"]
+    assert (later.status, later.reason, later.reason_params, later.attempts) == (
+        "failed",
+        "gave_up",
+        {"attempts": 3},
+        3,
+    )
+
+
+def test_a_row_whose_workers_keep_dying_mid_send_fails_after_the_attempts_allowed(
+    smtp_pipeline: Pipeline,
+) -> None:
+    clock.set_clock(T0)
+    with smtp_pipeline.notify_db.transaction() as session:
+        session.add(
+            ScheduledNotification(
+                delivery_key="b9:rejected:x",
+                request_id=9,
+                location_id=7,
+                kind="rejected",
+                audience="requester",
+                due_at=T0,
+                not_before=T0,
+                status="sending",  # claimed three times by workers that died before settling it
+                attempts=3,
+                lease_until=T0 - timedelta(seconds=1),
+            )
+        )
+    assert smtp_pipeline.dispatch().counts == {"failed": 1}
+    [row] = rows(smtp_pipeline).values()
+    assert (row.status, row.reason) == ("failed", "gave_up")
+
+
+@pytest.mark.parametrize(
+    "address", ["", "an @example.org", "An <an@example.org>", "a@b@example.org", "an@", "\udcff@example.org"]
+)
+def test_an_address_that_cannot_go_into_a_mail_is_refused_before_any_transport(address: str) -> None:
+    from services.notify.domain.mail import BadAddress, check_address
+
+    with pytest.raises(BadAddress):
+        check_address(address)
+    assert check_address("élodie@exämple.be") == "élodie@xn--exmple-cua.be"

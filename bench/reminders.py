@@ -2,8 +2,8 @@
 
 The bookings are bulk-loaded into notify's real tables (``bookings``, and for each a pick-up and a return
 reminder in ``scheduled_notifications``): the older half already sent, the newer half scheduled over the coming
-months. Measured: notify's own ``claim_due``, the query and claim every beat tick (``notify.dispatch_due``)
-starts with and repeats until nothing is due (``FOR UPDATE SKIP LOCKED``, oldest first, a batch of 20), run in a
+months. Measured: notify's own ``claim_next``, the query and claim every beat tick (``notify.dispatch_due``)
+starts with and repeats until nothing is due (``FOR UPDATE SKIP LOCKED``, oldest first, one row per claim), run in a
 transaction that is rolled back, at an instant where nothing is due (a tick is then this one scan) and at one
 where a backlog is due (a tick takes batch after batch and sends each mail); p50/p99 over many ticks.
 """
@@ -29,7 +29,7 @@ def samples(ctx: Context) -> int:
 
 
 def run(ctx: Context) -> Result:
-    from services.notify.domain.notifications import claim_due
+    from services.notify.domain.notifications import claim_next
     from shared.db import Database
 
     small, large = sizes(ctx)
@@ -51,7 +51,7 @@ def run(ctx: Context) -> Result:
         if counted is None or counted[0] != size:
             raise AssertionError(f"expected {size} bulk bookings in notify's copy, found {counted}")
         # "nothing due": the steady state of a tick; "backlog due": an instant three days on, with everything
-        # scheduled until then due (the claim still takes one batch, oldest first)
+        # scheduled until then due (the claim still takes one row, oldest first)
         for label, instant in (("nothing due", now), ("backlog due", now + timedelta(days=3))):
             timings: list[float] = []
             claimed = 0
@@ -59,7 +59,7 @@ def run(ctx: Context) -> Result:
                 session = database.session_factory()
                 try:
                     started_tick = time.perf_counter()
-                    claimed = len(claim_due(session, instant, 60))
+                    claimed = 1 if claim_next(session, instant, 60) is not None else 0
                     session.flush()
                     timings.append(time.perf_counter() - started_tick)
                 finally:
@@ -79,8 +79,8 @@ def run(ctx: Context) -> Result:
         notes=[
             f"Each booking has a pick-up and a return reminder ({2 * large:,} rows in scheduled_notifications at "
             f"the large size). Scan p50 ratio large/small (nothing due): {data['ratio']:.2f}.",
-            "'claimed' is the batch one tick takes (claim_due's batch of 20); a tick then sends those and scans "
-            "again until nothing is due.",
+            "'claimed' is what one claim takes (claim_next: one row, so a dying worker strands only it); a "
+            "tick sends that row and claims again until nothing is due.",
         ],
         data=data,
     )

@@ -59,8 +59,12 @@ def live(_databases: dict[str, Database], environ: dict[str, str]) -> Iterator[L
     from services.inventory.app import create_app as create_inventory
     from services.notify.app import create_app as create_notify
 
+    # the port first: links in pages and mails name the URL the suite is really served at (PUBLIC_URL)
+    server = make_server("127.0.0.1", 0, lambda environ, start_response: [], threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    environ = {**environ, "PUBLIC_URL": url}
     booking_settings = load_settings("booking", environ)
-    app = DispatcherMiddleware(
+    server.app = DispatcherMiddleware(
         create_pages_app(booking_settings, _databases["booking"]),
         {
             "/booking": create_booking(booking_settings, _databases["booking"]),
@@ -68,10 +72,9 @@ def live(_databases: dict[str, Database], environ: dict[str, str]) -> Iterator[L
             "/notify": create_notify(load_settings("notify", environ), _databases["notify"]),
         },
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield Live(f"http://127.0.0.1:{server.server_port}")
+    yield Live(url)
     server.shutdown()
     thread.join(timeout=5)
 

@@ -189,7 +189,7 @@ def test_celery_worker_finishes_the_task_in_flight_after_sigterm_and_applies_it_
         submitted = booking_envelope("submitted", request_id=41, email="sluiting@example.org")
         with booking_db.transaction() as session:
             write_booking_events(session, [submitted])
-        wait_until(lambda: status() == "submitted", 60, "notify to learn of the booking", tmp_path)
+        wait_until(lambda: status() == "requested", 60, "notify to learn of the booking", tmp_path)
         approved = booking_envelope("approved", request_id=41, email="sluiting@example.org")
         with psycopg.connect(_conninfo("notify")) as blocker:
             blocker.execute("SELECT * FROM bookings WHERE request_id = 41 FOR UPDATE")

@@ -65,7 +65,7 @@ MESSAGES: dict[str, LazyString] = {
     C.INVALID_TRANSITION: _l("Dat kan niet meer: de aanvraag is intussen ‘%(status)s’."),
     C.ACTOR_NOT_ALLOWED: _l("Dat mag je hier niet doen."),
     C.NOT_YOUR_CENTRE: _l("Deze aanvraag hoort bij een buurtcentrum waar je niet werkt."),
-    C.BOOKING_CONFLICT: _l("Niet goedgekeurd: het materiaal is dan niet vrij (%(what)s)."),
+    C.BOOKING_CONFLICT: _l("Het materiaal is dan niet vrij (%(what)s)."),
     C.REQUIREMENT_NOT_MET: _l(
         "Niet goedgekeurd: een voorwaarde is niet beantwoord of niet in orde (%(requirements)s)."
     ),

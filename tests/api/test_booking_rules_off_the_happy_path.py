@@ -4,6 +4,8 @@
   items on Saturday, the caravan tomorrow despite its 72 h lead time, past dates), and dropped the chosen dates on
   the way to the form: it now asks the submission's own rule (``domain/requests.py::dates_problems``).
 - "Rijbewijs B" accepted "AM", and a hand-over with no checklist box ticked succeeded (the audit said ``false``).
+- A request for dates already lent out got "Bedankt!" with no word; the form now says so beside the dates and
+  offers to file it anyway, as a wish.
 - The private link stayed readable in the pages' session cookie after its 15 minutes.
 """
 
@@ -13,8 +15,10 @@ import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.test import Client
 
+from services.booking.models import BookingRequest
 from shared.auth import SESSION_COOKIE, Principal, sign_session
 from tests.booking_fixtures import SECRET, at, request_body
 from tests.support.embedded import Embedded
@@ -28,8 +32,8 @@ def offered(client: Client, day: str, start: str = "10:00", end: str = "13:00") 
     return set(re.findall(r'href="/lenen/([a-z0-9-]+)/aanvraag\?', html))
 
 
-def test_the_dates_first_search_offers_only_what_a_request_could_get(embedded: Embedded) -> None:
-    client = embedded.client()
+def test_the_dates_first_search_offers_only_what_a_request_could_get(suite: Embedded) -> None:
+    client = suite.client()
     assert offered(client, SUNDAY) == set()  # no centre opens on Sunday
     saturday = offered(client, SATURDAY)
     assert "naaimachines-nieuw-gent" not in saturday  # Nieuw Gent does not open on Saturday
@@ -39,8 +43,8 @@ def test_the_dates_first_search_offers_only_what_a_request_could_get(embedded: E
     assert offered(client, "2030-03-01") == set()  # the past
 
 
-def test_the_chosen_dates_travel_to_the_form(embedded: Embedded) -> None:
-    client = embedded.client()
+def test_the_chosen_dates_travel_to_the_form(suite: Embedded) -> None:
+    client = suite.client()
     html = client.get(f"/?van_datum={FRIDAY}&van_uur=10:00&tot_datum={FRIDAY}&tot_uur=13:00").get_data(as_text=True)
     link = re.search(r'href="(/lenen/naaimachines-nieuw-gent/aanvraag\?[^"]+)"', html)
     assert link, "the result links to the form with the dates"
@@ -48,17 +52,17 @@ def test_the_chosen_dates_travel_to_the_form(embedded: Embedded) -> None:
     assert f'value="{FRIDAY}"' in form and 'value="10:00"' in form and 'value="13:00"' in form
 
 
-def _staff(embedded: Embedded) -> Client:
-    client = embedded.client()
+def _staff(suite: Embedded) -> Client:
+    client = suite.client()
     admin = Principal(staff_id=1, name="Beheerder", role="admin", location_ids=frozenset())
     client.set_cookie(SESSION_COOKIE, sign_session(SECRET, admin))
     return client
 
 
-def _van_body(embedded: Embedded, category: str) -> dict[str, Any]:
+def _van_body(suite: Embedded, category: str) -> dict[str, Any]:
     import sqlalchemy as sa
 
-    with embedded.databases["booking"].session_factory() as session:
+    with suite.databases["booking"].session_factory() as session:
         van = session.scalar(sa.text("SELECT id FROM inv_assets WHERE code = 'bestelwagen-stad'"))
     body = request_body(int(van), at(3, 10), at(3, 16))
     body["items"][0]["answers"] = {"rijbewijs-b": category}
@@ -66,23 +70,23 @@ def _van_body(embedded: Embedded, category: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("category", ["AM", "A1", "A2", "A"])
-def test_a_licence_that_does_not_cover_b_is_refused_naming_the_question(embedded: Embedded, category: str) -> None:
-    response = embedded.client().post("/booking/requests", json=_van_body(embedded, category))
+def test_a_licence_that_does_not_cover_b_is_refused_naming_the_question(suite: Embedded, category: str) -> None:
+    response = suite.client().post("/booking/requests", json=_van_body(suite, category))
     assert response.status_code == 422
     [problem] = response.json["errors"]
     assert problem["field"] == "items.0.answers.rijbewijs-b" and problem["code"] == "driver_category_insufficient"
 
 
 @pytest.mark.parametrize("category", ["B", "be", "C1", "D"])
-def test_a_licence_covering_b_is_accepted(embedded: Embedded, category: str) -> None:
-    response = embedded.client().post("/booking/requests", json=_van_body(embedded, category))
+def test_a_licence_covering_b_is_accepted(suite: Embedded, category: str) -> None:
+    response = suite.client().post("/booking/requests", json=_van_body(suite, category))
     assert response.status_code == 201, response.json
 
 
-def test_a_hand_over_needs_every_check_or_a_reason_and_the_audit_keeps_which(embedded: Embedded) -> None:
-    staff = _staff(embedded)
+def test_a_hand_over_needs_every_check_or_a_reason_and_the_audit_keeps_which(suite: Embedded) -> None:
+    staff = _staff(suite)
     headers = {"X-Requested-With": "test"}
-    created = embedded.client().post("/booking/requests", json=_van_body(embedded, "B"))
+    created = suite.client().post("/booking/requests", json=_van_body(suite, "B"))
     request_id = created.json["request_id"]
     assert staff.post(f"/booking/requests/{request_id}/approve", json={}, headers=headers).status_code == 200
     refused = staff.post(f"/booking/requests/{request_id}/pick-up", json={"checks": {}}, headers=headers)
@@ -101,8 +105,8 @@ def test_a_hand_over_needs_every_check_or_a_reason_and_the_audit_keeps_which(emb
     assert hand_over["details"]["not_done_because"] == "rijbewijs morgen na te zien"
 
 
-def test_the_private_link_leaves_the_browser_with_its_15_minutes(embedded: Embedded) -> None:
-    client = embedded.client()
+def test_the_private_link_leaves_the_browser_with_its_15_minutes(suite: Embedded) -> None:
+    client = suite.client()
     html = client.get("/lenen/naaimachines-nieuw-gent/aanvraag").get_data(as_text=True)
     form = {
         "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),  # type: ignore[union-attr]
@@ -128,3 +132,78 @@ def test_the_private_link_leaves_the_browser_with_its_15_minutes(embedded: Embed
     for cookie in cookies:
         if cookie.startswith("uitleen_pages="):
             assert token.group(1) not in cookie
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert match, f"no hidden field {name}"
+    return match.group(1)
+
+
+def _caravan_form(html: str, initiative: str) -> dict[str, str]:
+    return {
+        "csrf_token": _hidden(html, "csrf_token"),
+        "idempotency_key": _hidden(html, "idempotency_key"),
+        "initiative": initiative,
+        "contact_name": "An Peeters",
+        "email": "an@example.org",
+        "language": "nl",
+        "pickup_date": SATURDAY,
+        "pickup_time": "10:30",
+        "return_date": "2030-03-11",
+        "return_time": "10:00",
+        "answer-trekhaak": "yes",
+        "answer-extra-nummerplaat": "1-abc-234",
+        "consent": "yes",
+    }
+
+
+CARAVAN_FORM = "/lenen/caravan-doorgeefbazaar/aanvraag"
+
+
+def test_a_taken_date_is_said_before_sending_and_may_still_be_filed_as_a_wish(suite: Embedded) -> None:
+    """It said "Bedankt!" for dates already lent out; now the form says so beside the dates, keeps the input
+    and offers to file it anyway, as a wish (the API files it unless told ``file_if_taken: false``)."""
+    first = suite.client()
+    sent = first.post(CARAVAN_FORM, data=_caravan_form(first.get(CARAVAN_FORM).get_data(as_text=True), "Eerste"))
+    assert sent.status_code == 303
+    with suite.databases["booking"].session_factory() as session:
+        request_id = session.scalar(sa.select(BookingRequest.id))
+    staff = _staff(suite)
+    assert (
+        staff.post(f"/booking/requests/{request_id}/approve", json={}, headers={"X-Requested-With": "t"}).status_code
+        == 200
+    )
+
+    second = suite.client()
+    form = _caravan_form(second.get(CARAVAN_FORM).get_data(as_text=True), "Tweede")
+    refused = second.post(CARAVAN_FORM, data=form)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    beside = re.search(r'<p class="field-error" id="pickup_date-fout">(.*?)</p>', html, re.S)
+    assert beside and "Op die dagen is het al uitgeleend." in beside.group(1)
+    assert "Eerste" not in html  # who has it is none of the second requester's business
+    assert 'value="Tweede"' in html and 'name="file_if_taken"' in html
+    with suite.databases["booking"].session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(BookingRequest)) == 1
+    wish = {**form, "csrf_token": _hidden(html, "csrf_token"), "file_if_taken": "yes"}
+    assert second.post(CARAVAN_FORM, data=wish).status_code == 303
+    with suite.databases["booking"].session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(BookingRequest)) == 2
+
+    # the API: refused only when asked to, with the code and which kind of thing is in the way
+    asset_id = int(refused_asset_id(suite))
+    body = request_body(asset_id, at(5, 10, 30), at(7, 10))
+    body["items"][0]["answers"] = {"trekhaak": True, "extra-nummerplaat": "1-ABC-234"}
+    api = suite.client()
+    no = api.post("/booking/requests", json={**body, "file_if_taken": False})
+    assert no.status_code == 422, no.json
+    assert [(e["field"], e["code"], e["params"]) for e in no.json["errors"]] == [
+        ("pickup_at", "dates_taken", {"on_loan": True, "maintenance": False})
+    ]
+    assert api.post("/booking/requests", json=body).status_code == 201
+
+
+def refused_asset_id(suite: Embedded) -> int:
+    with suite.databases["booking"].session_factory() as session:
+        return int(session.scalar(sa.text("SELECT id FROM inv_assets WHERE code = 'caravan-doorgeefbazaar'")))

@@ -42,6 +42,28 @@ def sqlite_environ(environ: dict[str, str], var: Path) -> dict[str, str]:
 @pytest.fixture
 def embedded(tmp_path: Path, environ: dict[str, str]) -> Iterator[Embedded]:
     """The suite on SQLite with the demo data, the clock at NOW (a Monday morning in 2030)."""
+    env = sqlite_environ(environ, tmp_path)
+    databases = {}
+    for service in SERVICES:
+        url = env[f"{service.upper()}_DATABASE_URL"]
+        upgrade(ROOT / "services" / service / "migrations", url)
+        databases[service] = Database(url)
+    yield _with_demo(databases, env)
+    for database in databases.values():
+        database.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def suite(request: pytest.FixtureRequest, tmp_path: Path, environ: dict[str, str]) -> Iterator[Embedded]:
+    """The same dispatcher and demo data on the embedded default (SQLite) and on PostgreSQL: for the user-facing
+    paths that must behave alike on both."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("embedded")
+    else:
+        yield _with_demo(request.getfixturevalue("databases"), {**environ, "UITLEEN_VAR_DIR": str(tmp_path)})
+
+
+def _with_demo(databases: dict[str, Database], env: dict[str, str]) -> Embedded:
     from services.booking.app import create_app as create_booking
     from services.booking.web import create_pages_app
     from services.inventory.app import create_app as create_inventory
@@ -49,12 +71,6 @@ def embedded(tmp_path: Path, environ: dict[str, str]) -> Iterator[Embedded]:
     from services.notify.app import create_app as create_notify
 
     clock.set_clock(NOW)
-    env = sqlite_environ(environ, tmp_path)
-    databases = {}
-    for service in SERVICES:
-        url = env[f"{service.upper()}_DATABASE_URL"]
-        upgrade(ROOT / "services" / service / "migrations", url)
-        databases[service] = Database(url)
     with databases["inventory"].transaction() as session:
         load_demo_data(session)
     feed = InventoryFeed(databases["inventory"], databases["booking"])
@@ -68,6 +84,4 @@ def embedded(tmp_path: Path, environ: dict[str, str]) -> Iterator[Embedded]:
             "/notify": create_notify(load_settings("notify", env), databases["notify"]),
         },
     )
-    yield Embedded(app, databases, feed, env)
-    for database in databases.values():
-        database.dispose()
+    return Embedded(app, databases, feed, env)

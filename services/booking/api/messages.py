@@ -42,6 +42,10 @@ MESSAGES: dict[str, str] = {
     Code.ACTOR_NOT_ALLOWED: "A {actor} may not {action} a request.",
     Code.NOT_YOUR_CENTRE: "This request is for an asset of a community centre you do not work for.",
     Code.BOOKING_CONFLICT: "The asset is not free for that time; the conflicts name what is in the way.",
+    Code.DATES_TAKEN: (
+        "The asset is already lent out or under maintenance then (on_loan: {on_loan}, maintenance: {maintenance}); "
+        "send file_if_taken true to file the request anyway, as a wish."
+    ),
     Code.REQUIREMENT_NOT_MET: "A requirement is unanswered or marked not met: {requirements}.",
     Code.IDEMPOTENCY_KEY_REUSED: "This Idempotency-Key was already used with a different body; use a new key for a "
     "new request.",

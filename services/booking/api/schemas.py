@@ -124,6 +124,13 @@ class RequestInSchema(StrictSchema):
     return_at = Instant(required=True)
     items = ma.fields.List(ma.fields.Nested(ItemInSchema), required=True, validate=validate.Length(min=1, max=20))
     proxy = ma.fields.Nested(ProxySchema, allow_none=True, load_default=None, metadata={"description": "staff only"})
+    file_if_taken = ma.fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "Dates already lent out or under maintenance: true (default) files the request anyway, "
+            "as a wish staff see beside what is in its way; false refuses it with 422 dates_taken"
+        },
+    )
 
     @ma.post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> commands.SubmitRequest:

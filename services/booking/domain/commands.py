@@ -41,6 +41,9 @@ class SubmitRequest:
     items: tuple[WantedItem, ...]
     purpose: str = ""
     consent: Consent | None = None  # staff filing for a resident: how the resident agreed
+    # dates already lent out or under maintenance: file it anyway (a wish staff see beside what is in its way),
+    # or refuse with ``dates_taken`` so the requester can choose other dates first (the form asks)
+    file_if_taken: bool = True
 
 
 # --- decisions on a request that exists ----------------------------------------------------------------------

@@ -82,6 +82,28 @@ def overlapping_maintenance(
     return list(session.scalars(query.order_by(InvMaintenanceWindow.starts_at)))
 
 
+def taken(session: Session, wanted: Sequence[tuple[InvAsset, int]], pickup_at: datetime, return_at: datetime) -> Taken:
+    """Whether a loan of these (asset, quantity) pairs would meet an approved loan or a maintenance window (the
+    same check as approval's, read without locking: a submission only warns, the approval decides)."""
+    ranges = [
+        Wanted(
+            RequestItem(asset_id=asset.id, quantity=quantity), asset, *blocked_range(asset, pickup_at, return_at, False)
+        )
+        for asset, quantity in wanted
+    ]
+    kinds = {conflict["kind"] for conflict in find_conflicts(session, ranges, None)}
+    return Taken(on_loan=ConflictKind.BOOKING in kinds, maintenance=ConflictKind.MAINTENANCE in kinds)
+
+
+@dataclass(frozen=True)
+class Taken:
+    on_loan: bool
+    maintenance: bool
+
+    def __bool__(self) -> bool:
+        return self.on_loan or self.maintenance
+
+
 def _in_the_way(session: Session, wanted: Sequence[Wanted], exclude_request_id: int | None) -> list[sa.Row[Any]]:
     """Every active allocation and maintenance window over each wanted item's range, in one statement."""
     parts: list[Any] = []

@@ -49,6 +49,7 @@ class Code(StrEnum):
     ACTOR_NOT_ALLOWED = "actor_not_allowed"  # params: actor, action
     NOT_YOUR_CENTRE = "not_your_centre"
     BOOKING_CONFLICT = "booking_conflict"  # params: references, maintenance
+    DATES_TAKEN = "dates_taken"  # a submission for dates already lent out: params: on_loan, maintenance
     REQUIREMENT_NOT_MET = "requirement_not_met"  # params: requirements
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"

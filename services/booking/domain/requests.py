@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.booking.domain.commands import Answer, SubmitRequest, WantedItem
+from services.booking.domain.conflicts import taken
 from services.booking.domain.errors import Code, problem
 from services.booking.domain.events import RequestEvent, emit_request_event
 from services.booking.domain.lifecycle import Actor, record_audit
@@ -292,6 +293,14 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
     catalogue = _requirements(session, assets)
     requested = {asset.id for asset in assets}
     items = tuple(_plan_item(index, item, asset, catalogue, requested, problems) for index, item, asset in found)
+    if not problems and not command.file_if_taken:
+        in_the_way = taken(
+            session, [(item.asset, item.quantity) for item in items], command.pickup_at, command.return_at
+        )
+        if in_the_way:
+            problems.append(
+                problem("pickup_at", Code.DATES_TAKEN, on_loan=in_the_way.on_loan, maintenance=in_the_way.maintenance)
+            )
     if problems:
         raise InvalidInput.of(problems)
     return Plan(command, assets[0].location_id, items, location)

@@ -141,6 +141,8 @@ def build_request_data(
             "language": form.get("language", "nl") if form.get("language") in ("nl", "en") else "nl",
         },
         "purpose": form.get("purpose", "").strip(),
+        # the form asks before filing a request for taken dates (the checkbox appears with the refusal)
+        "file_if_taken": form.get("file_if_taken") == "yes",
         "pickup_at": _instant(form, "pickup"),
         "return_at": _instant(form, "return"),
         "items": [

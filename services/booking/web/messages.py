@@ -187,6 +187,8 @@ def say(
         )
     elif code == C.BOOKING_CONFLICT:
         return _conflict(params)
+    elif code == C.DATES_TAKEN:
+        return _taken(params, staff)
     else:
         template = (
             (STAFF_MESSAGES.get(code) if staff else None)
@@ -207,6 +209,18 @@ def _conflict(params: Mapping[str, Any]) -> str:
     if params.get("maintenance"):
         parts.append(_("er is onderhoud gepland"))
     return str(MESSAGES[C.BOOKING_CONFLICT]) % {"what": "; ".join(parts) or _("bezet")}
+
+
+def _taken(params: Mapping[str, Any], staff: bool) -> str:
+    if params.get("on_loan") and params.get("maintenance"):
+        what = _("Op die dagen is het al uitgeleend en is er onderhoud gepland.")
+    elif params.get("maintenance"):
+        what = _("Op die dagen is er onderhoud gepland.")
+    else:
+        what = _("Op die dagen is het al uitgeleend.")
+    if staff:
+        return what + " " + _("Kies andere dagen, of vink aan dat de aanvraag toch als wens mag gelden.")
+    return what + " " + _("Kies andere dagen, of vink aan dat je het toch als wens aanvraagt.")
 
 
 def say_problem(problem: FieldProblem, labels: Mapping[str, str] | None = None, staff: bool = False) -> str:

@@ -24,7 +24,7 @@ from services.booking.api.schemas import ContactPatchSchema
 from services.booking.config import current_policy
 from services.booking.domain import idempotency
 from services.booking.domain.commands import ByLink, Cancel, Decision, Withdraw
-from services.booking.domain.errors import IdempotencyKeyReused, LinkNotFound
+from services.booking.domain.errors import Code, IdempotencyKeyReused, LinkNotFound
 from services.booking.domain.lifecycle import REQUESTER, Actor, can
 from services.booking.domain.links import status_path
 from services.booking.domain.vocabulary import Action
@@ -116,7 +116,12 @@ def asset_page(code: str) -> str:
 
 
 def render_form(
-    asset: Any, form: dict[str, str], errors: forms.FormErrors, status: int = 200, staff_mode: bool = False
+    asset: Any,
+    form: dict[str, str],
+    errors: forms.FormErrors,
+    status: int = 200,
+    staff_mode: bool = False,
+    dates_taken: bool = False,
 ) -> tuple[str, int]:
     db = get_session()
     entry = reads.entry(db, asset)
@@ -132,6 +137,8 @@ def render_form(
             drivers=forms.DRIVER_CHOICES,
             earliest=None if staff_mode else clock.now() + timedelta(hours=asset.lead_time_hours),
             staff_mode=staff_mode,
+            # the dates are taken: offer to file it anyway, as a wish (kept ticked once ticked)
+            ask_wish=dates_taken or form.get("file_if_taken") == "yes",
             layout="staff/base.html" if staff_mode else "base.html",
             action=url_for("staff.walk_in_submit" if staff_mode else "public.submit_request", code=asset.code),
         ),
@@ -193,9 +200,10 @@ def handle_submission(asset: Any, actor: Actor) -> Response | tuple[str, int]:
         )
     command = forms.parse_request(asset, questions, form, errors, staff_mode)
     if command is None or errors:
+        taken = False
         if command is not None:  # consent missing: still tell every other problem now
-            _add_refusal(errors, lambda: application.check_request(db, command, actor), labels, staff_mode)
-        return render_form(asset, form, errors, 422, staff_mode)
+            taken = _add_refusal(errors, lambda: application.check_request(db, command, actor), labels, staff_mode)
+        return render_form(asset, form, errors, 422, staff_mode, taken)
     key = idempotency.Key(
         _form_scope(actor), form.get("idempotency_key") or str(uuid.uuid4()), idempotency.digest_of(command)
     )
@@ -207,17 +215,24 @@ def handle_submission(asset: Any, actor: Actor) -> Response | tuple[str, int]:
         return render_form(asset, form, errors, 422, staff_mode)
     except InvalidInput as error:
         forms.add_problems(errors, error.problems, labels, staff_mode)
-        return render_form(asset, form, errors, 422, staff_mode)
+        return render_form(asset, form, errors, 422, staff_mode, _dates_taken(error))
     if outcome.token is None:  # a replay of a request whose personal data has gone
         abort(404)
     return confirm(outcome.token)
 
 
-def _add_refusal(errors: forms.FormErrors, check: Any, labels: dict[str, str], staff: bool) -> None:
+def _add_refusal(errors: forms.FormErrors, check: Any, labels: dict[str, str], staff: bool) -> bool:
+    """Add what ``check`` refuses to ``errors``; True when one refusal is that the dates are taken."""
     try:
         check()
     except InvalidInput as error:
         forms.add_problems(errors, error.problems, labels, staff)
+        return _dates_taken(error)
+    return False
+
+
+def _dates_taken(error: InvalidInput) -> bool:
+    return any(problem.code == Code.DATES_TAKEN for problem in error.problems)
 
 
 # --- confirmation --------------------------------------------------------------------------------------------

@@ -134,6 +134,21 @@ def _forget_deferred(session: Session, *_: Any) -> None:
     session.info.pop(_DEFERRED, None)
 
 
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """Commit what the block did in ``session``, or roll all of it back (the error still propagates).
+
+    The application layers (``services/*/application.py``) wrap each change in one of these, on the request's
+    session (``get_session``), so a view never commits and a request never opens a second connection.
+    """
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 class Database:
     """One service's engine and session factory."""
 

@@ -17,8 +17,7 @@ no initiative and no half-made request behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,6 +33,7 @@ from services.booking.domain.requests import check_request as judge_request
 from services.booking.models import BookingRequest
 from services.booking.queries.requests import maintenance_hits
 from shared import clock
+from shared.db import unit_of_work
 from shared.privacy import Subject
 
 T = TypeVar("T")
@@ -49,17 +49,6 @@ class Outcome:
     replayed: bool = False  # the first submission with this Idempotency-Key, answered again
     # a maintenance window over the loan, known inside the command's transaction (never read again after it)
     maintenance_hit: bool = False
-
-
-@contextmanager
-def _unit_of_work(session: Session) -> Iterator[Session]:
-    """Commit what the block did, or roll all of it back (the error still propagates)."""
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _read_only(session: Session, work: Callable[[], T]) -> T:
@@ -82,7 +71,7 @@ def submit_request(
 
     Raises InvalidInput (every problem by field), IdempotencyKeyReused (same key, other submission).
     """
-    with _unit_of_work(session):
+    with unit_of_work(session):
         first = idempotency.claim(session, key) if key is not None else None
         if first is not None:
             return _replay(session, first, policy)
@@ -118,7 +107,7 @@ def decide(session: Session, target: Target, actor: Actor, command: Decision, po
     Raises RequestNotFound / LinkNotFound, NotYourCentre, ActorNotAllowed, InvalidTransition, InvalidInput,
     BookingConflict, RequirementNotMet.
     """
-    with _unit_of_work(session):
+    with unit_of_work(session):
         request = _locked(session, target)
         snapshot = decisions.decide(session, request, actor, command, policy.status_link_days)
         snapshot = snapshot or request_snapshot(session, request)
@@ -129,7 +118,7 @@ def decide(session: Session, target: Target, actor: Actor, command: Decision, po
 
 def reissue_link(session: Session, target: Target, actor: Actor, policy: BookingPolicy) -> Outcome:
     """Revoke every live link of the request and issue a new one (staff, for a lost or forwarded mail)."""
-    with _unit_of_work(session):
+    with unit_of_work(session):
         request = _locked(session, target)
         check_allowed(ReissueLink.action, request, actor)
         links.revoke_links(session, request)
@@ -141,11 +130,11 @@ def reissue_link(session: Session, target: Target, actor: Actor, policy: Booking
 
 def export_person(session: Session, subject: Subject, actor: Actor) -> dict[str, Any]:
     """Everything booking holds about one person (the export is audited in the same transaction)."""
-    with _unit_of_work(session):
+    with unit_of_work(session):
         return privacy.export_person(session, subject, actor, clock.now())
 
 
 def erase_person(session: Session, subject: Subject, actor: Actor, reason: str | None) -> list[int]:
     """Anonymise the person's requests now; returns their ids. Raises OpenRequests (409) while one is open."""
-    with _unit_of_work(session):
+    with unit_of_work(session):
         return privacy.erase_person(session, subject, actor, clock.now(), reason)

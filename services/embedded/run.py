@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from services.inventory.demo import DEMO_PASSWORD, STAFF, load_demo_data
-from shared.config import SERVICES, default_var_dir, load_settings
+from shared.config import SERVICES, default_var_dir, load_settings, process_settings
 from shared.db import Database
 from shared.migrations import upgrade
 
@@ -126,7 +126,7 @@ def serve(port: int, public_url: str) -> int:
 
 
 def main() -> int:
-    port = int(os.environ.get("PORT", "8000"))
+    port = process_settings().port
     prepare()
     return serve(port, load_settings("booking").public_url)
 

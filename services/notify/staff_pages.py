@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from services.notify import application
 from services.notify.domain import call_list, feeds
 from services.notify.domain.notifications import search_notifications, skipped_staff_alerts
 from services.notify.domain.reasons import Reason
@@ -211,13 +212,12 @@ def record_call(notification_id: int) -> Response:
         "staff_pages.call_list_page", dag=request.form.get("dag") or None, locatie=request.form.get("locatie") or None
     )
     try:
-        call_list.record_call(
+        application.record_call(
             get_session(),
             notification_id,
             request.form.get("outcome", ""),
             request.form.get("note", ""),
             principal,
-            clock.now(),
             current_app.extensions["notify_config"],
         )
     except Forbidden:
@@ -226,7 +226,6 @@ def record_call(notification_id: int) -> Response:
     except DomainError as error:
         flash(_call_refusal(error), "error")
         return redirect(back, 303)
-    get_session().commit()
     flash(_("Genoteerd."), "ok")
     return redirect(f"{back}#bericht-{notification_id}", 303)
 
@@ -260,16 +259,13 @@ def make_feed() -> Any:
         flash(_("Kies een buurtcentrum of materiaal."), "error")
         return redirect(url_for("staff_pages.feeds_page"), 303)
     try:
-        feed, token = feeds.make_feed(
-            get_session(), scope, target_id, _principal(), str(get_locale() or "nl"), clock.now()
-        )
+        feed, token = application.make_feed(get_session(), scope, target_id, _principal(), str(get_locale() or "nl"))
     except Forbidden:
         flash(_("Dit hoort bij een buurtcentrum waar je niet werkt."), "error")
         return redirect(url_for("staff_pages.feeds_page"), 303)
     except DomainError:
         flash(_("Dat buurtcentrum of materiaal bestaat niet (meer)."), "error")
         return redirect(url_for("staff_pages.feeds_page"), 303)
-    get_session().commit()
     url = feeds.feed_url(current_app.extensions["notify_config"].public_url, token)
     # the address is shown on this answer only (it is never stored): no redirect, no flash cookie holding it
     return _feeds_page(
@@ -281,14 +277,13 @@ def make_feed() -> Any:
 def revoke_feed(feed_id: int) -> Response:
     """Revoke a feed's address: calendar apps subscribed to it get nothing more (a 404)."""
     try:
-        feeds.revoke_feed(get_session(), feed_id, _principal(), clock.now())
+        application.revoke_feed(get_session(), feed_id, _principal())
     except Forbidden:
         flash(_("Dit hoort bij een buurtcentrum waar je niet werkt."), "error")
         return redirect(url_for("staff_pages.feeds_page"), 303)
     except DomainError:
         flash(_("Deze link bestaat niet (meer)."), "error")
         return redirect(url_for("staff_pages.feeds_page"), 303)
-    get_session().commit()
     flash(_("De link is ingetrokken: agenda's die hem volgden, krijgen niets meer."), "ok")
     return redirect(url_for("staff_pages.feeds_page"), 303)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from services.inventory import application
 from services.inventory.api.schemas import (
     AssetInSchema,
     AssetOutSchema,
@@ -52,9 +53,7 @@ class Assets(MethodView):
     @problems(403, 409)
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add an asset to the catalogue (staff)."""
-        session = get_session()
-        asset = assets.create_asset(session, data, require_principal())
-        session.commit()
+        asset = application.create_asset(get_session(), data, require_principal())
         return asset, 201, etag_headers(asset.version)
 
 
@@ -75,9 +74,7 @@ class AssetById(MethodView):
     def patch(self, data: dict[str, Any], asset_id: int) -> tuple[Any, int, dict[str, str]]:
         """Change an asset (staff). Needs If-Match with the ETag read; a stale one gets 412."""
         expected = required_if_match()
-        session = get_session()
-        asset = assets.update_asset(session, asset_id, data, expected, require_principal())
-        session.commit()
+        asset = application.update_asset(get_session(), asset_id, data, expected, require_principal())
         return asset, 200, etag_headers(asset.version)
 
 
@@ -88,9 +85,7 @@ class AssetById(MethodView):
 def retire(asset_id: int) -> tuple[Any, int, dict[str, str]]:
     """Retire an asset for good (staff). Needs If-Match."""
     expected = required_if_match()
-    session = get_session()
-    asset = assets.retire_asset(session, asset_id, expected, require_principal())
-    session.commit()
+    asset = application.retire_asset(get_session(), asset_id, expected, require_principal())
     return asset, 200, etag_headers(asset.version)
 
 
@@ -107,17 +102,9 @@ class MaintenanceWindows(MethodView):
     @problems(403, 409)
     def post(self, data: dict[str, Any], asset_id: int) -> Any:
         """Take the asset out of service for a while (staff)."""
-        session = get_session()
-        window = maintenance.add_maintenance_window(
-            session,
-            asset_id,
-            data["starts_at"],
-            data["ends_at"],
-            data["reason"],
-            require_principal(),
+        return application.add_maintenance(
+            get_session(), asset_id, data["starts_at"], data["ends_at"], data["reason"], require_principal()
         )
-        session.commit()
-        return window
 
 
 @blp.route("/<int:asset_id>/maintenance-windows/<int:window_id>", methods=["DELETE"])
@@ -126,6 +113,4 @@ class MaintenanceWindows(MethodView):
 @problems(403)
 def remove_window(asset_id: int, window_id: int) -> None:
     """Cancel a maintenance window (staff)."""
-    session = get_session()
-    maintenance.remove_maintenance_window(session, asset_id, window_id, require_principal())
-    session.commit()
+    application.remove_maintenance(get_session(), asset_id, window_id, require_principal())

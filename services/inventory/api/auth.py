@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, jsonify, make_response
 from flask.views import MethodView
 
+from services.inventory import application
 from services.inventory.api.schemas import (
     LoginSchema,
     PrincipalSchema,
@@ -61,9 +62,8 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff login a
 @problems(401, 429)
 def login(data: dict[str, str]) -> Any:
     """Log in; sets the signed session cookie valid for every service of this origin."""
-    session = get_session()
-    principal = staff.log_in(session, data["email"], data["password"], current_app.config["SETTINGS"].session_hours)
-    session.commit()
+    hours = current_app.config["SETTINGS"].session_hours
+    principal = application.log_in(get_session(), data["email"], data["password"], hours)
     response = make_response(jsonify(PrincipalSchema().dump(principal)))
     set_session_cookie(response, principal)
     return response
@@ -73,9 +73,7 @@ def login(data: dict[str, str]) -> Any:
 @blp.response(204)
 def logout() -> Any:
     """Log out: the session and every token minted from it are revoked, at every service."""
-    session = get_session()
-    credentials.end_session(session, current_principal())
-    session.commit()
+    application.log_out(get_session(), current_principal())
     response = make_response("", 204)
     clear_session_cookie(response)
     return response
@@ -107,16 +105,7 @@ class Tokens(MethodView):
         """Issue an API token acting as you, a child of the session or token you call with: it dies with that
         credential and ends no later than it (API_TOKEN_DAYS at most). Shown once."""
         settings = current_app.config["SETTINGS"]
-        session = get_session()
-        record, token = credentials.issue_api_token(
-            session,
-            require_principal(),
-            data["name"],
-            settings.secret_key,
-            settings.api_token_days,
-            settings.session_hours,
-        )
-        session.commit()
+        record, token = application.mint_token(get_session(), require_principal(), data["name"], settings)
         return {**credentials.token_view(record), "token": token}
 
 
@@ -125,6 +114,4 @@ class Tokens(MethodView):
 @blp.response(204)
 def revoke(token_id: str) -> None:
     """Revoke one of your tokens (an administrator: anyone's), and every token it minted."""
-    session = get_session()
-    credentials.revoke_api_token(session, require_principal(), token_id)
-    session.commit()
+    application.revoke_token(get_session(), require_principal(), token_id)

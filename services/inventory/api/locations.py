@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from services.inventory import application
 from services.inventory.api.schemas import LocationInSchema, LocationOutSchema, LocationPatchSchema
 from services.inventory.domain import locations
 from shared.auth import require_principal, require_staff
@@ -30,9 +31,7 @@ class Locations(MethodView):
     @problems(403, 409)
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add a location (staff)."""
-        session = get_session()
-        location = locations.create_location(session, data, require_principal())
-        session.commit()
+        location = application.create_location(get_session(), data, require_principal())
         return location, 201, etag_headers(location.version)
 
 
@@ -50,7 +49,5 @@ class LocationById(MethodView):
     def patch(self, data: dict[str, Any], location_id: int) -> tuple[Any, int, dict[str, str]]:
         """Change a location or its opening hours (staff). Needs If-Match."""
         expected = required_if_match()
-        session = get_session()
-        location = locations.update_location(session, location_id, data, expected, require_principal())
-        session.commit()
+        location = application.update_location(get_session(), location_id, data, expected, require_principal())
         return location, 200, etag_headers(location.version)

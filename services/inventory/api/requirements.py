@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from services.inventory import application
 from services.inventory.api.schemas import RequirementInSchema, RequirementOutSchema, RequirementPatchSchema
 from services.inventory.domain import requirements
 from shared.auth import require_principal, require_staff
@@ -30,9 +31,7 @@ class Requirements(MethodView):
     @problems(403, 409)
     def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Add a requirement (staff)."""
-        session = get_session()
-        requirement = requirements.create_requirement(session, data, require_principal())
-        session.commit()
+        requirement = application.create_requirement(get_session(), data, require_principal())
         return requirement, 201, etag_headers(requirement.version)
 
 
@@ -50,7 +49,5 @@ class RequirementById(MethodView):
     def patch(self, data: dict[str, Any], requirement_id: int) -> tuple[Any, int, dict[str, str]]:
         """Change a requirement (staff). Needs If-Match."""
         expected = required_if_match()
-        session = get_session()
-        requirement = requirements.update_requirement(session, requirement_id, data, expected, require_principal())
-        session.commit()
+        requirement = application.update_requirement(get_session(), requirement_id, data, expected, require_principal())
         return requirement, 200, etag_headers(requirement.version)

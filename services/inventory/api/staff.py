@@ -1,7 +1,7 @@
 """/inventory/staff-accounts: administrators manage the staff accounts (role, centres, active, password).
 
 A change of what a credential claims voids the sessions and tokens signed before it, at every service
-(``services.inventory.domain.staff.change_staff``).
+(``services.inventory.application.change_staff`` → ``domain/staff.py::change_staff``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from services.inventory import application
 from services.inventory.api.schemas import StaffInSchema, StaffOutSchema, StaffPatchSchema
 from services.inventory.domain import staff
 from shared.auth import require_admin, require_principal
@@ -34,10 +35,7 @@ class StaffAccounts(MethodView):
     @problems(409)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a staff account."""
-        session = get_session()
-        account = staff.add_staff(session, data, require_principal())
-        session.commit()
-        return account
+        return application.add_staff(get_session(), data, require_principal())
 
 
 @blp.route("/<int:staff_id>")
@@ -52,7 +50,4 @@ class StaffAccountById(MethodView):
     @blp.response(200, StaffOutSchema)
     def patch(self, data: dict[str, Any], staff_id: int) -> Any:
         """Change an account; a new role, centres, active flag or password voids its older credentials."""
-        session = get_session()
-        account = staff.change_staff(session, staff_id, data, require_principal())
-        session.commit()
-        return account
+        return application.change_staff(get_session(), staff_id, data, require_principal())

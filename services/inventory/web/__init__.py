@@ -14,8 +14,8 @@ from flask import Blueprint, Flask, current_app, make_response, redirect, render
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from services.inventory import application
 from services.inventory.api.auth import login_attempts, login_failures
-from services.inventory.domain import credentials, staff
 from services.inventory.web import beheer, tokens  # noqa: F401  (tokens adds its routes to beheer)
 from shared.auth import clear_session_cookie, current_principal, set_session_cookie
 from shared.config import Settings
@@ -48,13 +48,13 @@ def login_form() -> tuple[str, int] | Response:
 @login_attempts  # the same counters as the JSON login (services.inventory.api.auth)
 @login_failures
 def login() -> tuple[str, int] | Response:
+    hours = current_app.config["SETTINGS"].session_hours
     try:
-        hours = current_app.config["SETTINGS"].session_hours
-        db = get_session()
-        principal = staff.log_in(db, request.form.get("email", ""), request.form.get("password", ""), hours)
+        principal = application.log_in(
+            get_session(), request.form.get("email", ""), request.form.get("password", ""), hours
+        )
     except Unauthorized:
         return _login_page(_("Dit e-mailadres of wachtwoord klopt niet. Probeer opnieuw."), 401)
-    db.commit()
     response = make_response(redirect(_next(), code=303))
     set_session_cookie(response, principal)
     return response
@@ -62,9 +62,7 @@ def login() -> tuple[str, int] | Response:
 
 @blp.post("/logout")
 def logout() -> Response:
-    db = get_session()
-    credentials.end_session(db, current_principal())  # the session, and tokens minted with it, end here
-    db.commit()
+    application.log_out(get_session(), current_principal())  # the session, and tokens minted with it, end here
     response = make_response(redirect(nav.HOME, code=303))
     clear_session_cookie(response)
     return response

@@ -1,6 +1,7 @@
 """Staff pages to manage what is lent: assets (with their requirements) and maintenance windows.
 
-The pages call inventory's domain functions; every change leaves its event, so booking's copy follows. The
+Every change is one call to the application layer (``services/inventory/application.py``), which owns its
+transaction and leaves its event, so booking's copy follows. The
 domain says what went wrong with a problem code and a field (``shared.errors``); ``explain`` gives the page's
 words for them.
 """
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from services.inventory import application
 from services.inventory.domain import assets, maintenance, requirements
 from services.inventory.models import Asset, Location
 from shared.auth import current_principal
@@ -161,17 +163,13 @@ def update(asset_id: int) -> Response | tuple[str, int]:
     data = _asset_changes(request.form, errors)
     if errors:
         return asset_page(asset_id, errors, 422)
-    db = get_session()
     here = url_for("beheer.asset_page", asset_id=asset_id)
     try:
-        assets.update_asset(db, asset_id, data, _form_version(), current_principal())
-        db.commit()
+        application.update_asset(get_session(), asset_id, data, _form_version(), current_principal())
     except PreconditionFailed:
-        db.rollback()
         flash(stale(), "error")
         return redirect(here, code=303)
     except DomainError as error:
-        db.rollback()
         return _refused(asset_id, error, "general")
     flash(_("Bewaard."), "ok")
     return redirect(here, code=303)
@@ -209,15 +207,12 @@ def add_window(asset_id: int) -> Response | tuple[str, int]:
             errors[name] = str(error)
     if errors:
         return asset_page(asset_id, errors, 422)
-    db = get_session()
     reason = request.form.get("reason", "").strip()
     try:
-        maintenance.add_maintenance_window(
-            db, asset_id, moments["starts"], moments["ends"], reason, current_principal()
+        application.add_maintenance(
+            get_session(), asset_id, moments["starts"], moments["ends"], reason, current_principal()
         )
-        db.commit()
     except DomainError as error:
-        db.rollback()
         return _refused(asset_id, error, "ends")
     flash(_("Onderhoud toegevoegd. Uitleningen die erdoor geraakt worden, krijgen een waarschuwing."), "ok")
     return redirect(url_for("beheer.asset_page", asset_id=asset_id, _anchor="onderhoud"), code=303)
@@ -225,12 +220,9 @@ def add_window(asset_id: int) -> Response | tuple[str, int]:
 
 @blp.post("/materiaal/<int:asset_id>/onderhoud/<int:window_id>/verwijderen")
 def remove_window(asset_id: int, window_id: int) -> Response:
-    db = get_session()
     try:
-        maintenance.remove_maintenance_window(db, asset_id, window_id, current_principal())
-        db.commit()
+        application.remove_maintenance(get_session(), asset_id, window_id, current_principal())
     except DomainError as error:
-        db.rollback()
         flash(explain(error, not_your_centre()), "error")
     else:
         flash(_("Onderhoud verwijderd."), "ok")
@@ -251,15 +243,11 @@ def update_requirement(requirement_id: int) -> Response | tuple[str, int]:
     errors = {name: _("Vul dit in.") for name in ("label_nl", "label_en") if not data[name]}
     if errors:
         return requirement_page(requirement_id, errors, 422)
-    db = get_session()
     try:
-        requirements.update_requirement(db, requirement_id, data, _form_version(), current_principal())
-        db.commit()
+        application.update_requirement(get_session(), requirement_id, data, _form_version(), current_principal())
     except PreconditionFailed:
-        db.rollback()
         flash(stale(), "error")
     except DomainError as error:  # Forbidden: only administrators change the requirement catalogue
-        db.rollback()
         flash(explain(error, _("Alleen een beheerder mag de voorwaarden aanpassen.")), "error")
     else:
         flash(_("Bewaard."), "ok")

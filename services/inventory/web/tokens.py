@@ -1,8 +1,8 @@
 """Staff page for one's machine tokens (``/inventory/beheer/sleutels``): list, make one, revoke one.
 
-On the beheer blueprint (the same login redirect and CSRF check). The page calls the same domain functions as
-``/inventory/auth/tokens``: a token made here is a child of the staff member's session (it ends with the
-session, and at logout).
+On the beheer blueprint (the same login redirect and CSRF check). The page makes the same application calls
+as ``/inventory/auth/tokens`` (``mint_token``, ``revoke_token``): a token made here is a child of the staff
+member's session (it ends with the session, and at logout).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from services.inventory import application
 from services.inventory.domain import credentials
 from services.inventory.web.beheer import blp
 from shared.auth import require_principal
@@ -36,23 +37,15 @@ def make_token() -> tuple[str, int]:
     name = request.form.get("name", "").strip()
     if not name or len(name) > MAX_NAME or single_line_problem(name):
         return _page(422, error=_("Geef een naam van één regel (hoogstens %(max)d tekens).", max=MAX_NAME))
-    settings = current_app.config["SETTINGS"]
-    db = get_session()
-    _record, token = credentials.issue_api_token(
-        db, require_principal(), name, settings.secret_key, settings.api_token_days, settings.session_hours
-    )
-    db.commit()
+    _record, token = application.mint_token(get_session(), require_principal(), name, current_app.config["SETTINGS"])
     return _page(201, token=token)
 
 
 @blp.post("/sleutels/<token_id>/intrekken")
 def revoke_token(token_id: str) -> Response | tuple[str, int]:
-    db = get_session()
     try:
-        credentials.revoke_api_token(db, require_principal(), token_id)
+        application.revoke_token(get_session(), require_principal(), token_id)
     except NotFound:
-        db.rollback()
         return _page(404, error=_("Die sleutel bestaat niet."))
-    db.commit()
     flash(_("Sleutel ingetrokken, samen met de sleutels die ermee gemaakt werden."), "ok")
     return redirect(url_for("beheer.tokens_page"), code=303)

@@ -11,8 +11,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from services.notify.domain import privacy
-from shared import clock
+from services.notify import application
 from shared.auth import require_admin, require_principal
 from shared.db import get_session
 from shared.privacy import SubjectSchema
@@ -63,7 +62,4 @@ class NotifyExportOutSchema(ma.Schema):
 @blp.response(200, NotifyExportOutSchema)
 def export(data: dict[str, Any]) -> dict[str, Any]:
     """Admin: the person's booking copies, notifications and captured mails, as JSON (audited)."""
-    session = get_session()
-    result = privacy.export_person(session, data["subject"], require_principal().staff_id, clock.now())
-    session.commit()
-    return result
+    return application.export_person(get_session(), data["subject"], require_principal().staff_id)

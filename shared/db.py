@@ -8,7 +8,7 @@ argument and knows nothing of Flask.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -196,5 +196,13 @@ def get_session() -> Session:
 
 def _close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except sa.exc.DBAPIError:
+        # The connection died under us (PostgreSQL restarted): the rollback that ends the request cannot reach
+        # the server. The answer has been chosen already (a 503 when the work failed); the pool drops this
+        # connection and hands out a fresh one next time.
+        with suppress(sa.exc.DBAPIError):
+            session.invalidate()

@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# make test runs the suite in two pytest-xdist workers (this machine has two cores); TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 export PYTHONPATH := $(CURDIR)
 
@@ -103,8 +105,8 @@ typecheck: $(STAMP) ## mypy on shared/ and the services
 	$(VENV)/bin/mypy
 
 .PHONY: pytest
-pytest: $(STAMP) services browser ## the test suite against real PostgreSQL and Redis
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+pytest: $(STAMP) services browser ## the test suite against real PostgreSQL and Redis (TEST_WORKERS=2 xdist workers)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 .PHONY: test
 test: lint typecheck pytest ## everything CI runs: ruff, mypy, pytest

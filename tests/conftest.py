@@ -28,8 +28,27 @@ pytest_plugins = ["tests.booking_fixtures", "tests.support.embedded", "tests.sup
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_PREFIX = os.environ.get("UITLEEN_TEST_DB_PREFIX", "uitleen_test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist (make test runs two workers) each worker has its own databases and its own Redis database:
+# gw0 keeps the names below, gw1 appends "_gw1" and takes the Redis database one lower.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
+DB_PREFIX = os.environ.get("UITLEEN_TEST_DB_PREFIX", "uitleen_test") + (f"_{WORKER}" if WORKER_INDEX else "")
+
+
+def _worker_redis(url: str) -> str:
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number) - WORKER_INDEX}" if number.isdigit() else url
+
+
+REDIS_URL = _worker_redis(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests start the production topology on its fixed ports (8100–8103) and share this
+    machine's CPU with timing-bound waits: xdist runs them all on one worker, one after the other."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def pg_url(database: str) -> str:

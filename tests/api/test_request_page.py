@@ -80,6 +80,22 @@ def test_the_page_shows_the_answers_checks_return_notes_and_audit_trail(
     assert "Notes: band zacht" in english and "Damage" in english and "by the requester" in english
 
 
+def test_a_contact_change_shows_in_the_history_by_what_changed(
+    pages: FlaskClient,  # noqa: F811
+    environ: dict[str, str],
+    databases: dict[str, Database],
+) -> None:
+    status, request_id, staff = approved_caravan(pages, environ, databases["booking"])
+    token = hidden(pages.get(status).get_data(as_text=True), "csrf_token")
+    contact = {"csrf_token": token, "contact_name": "An Peeters", "email": "an@example.org", "phone": "0470 12 34 56"}
+    assert pages.post(f"{status}/contact", data=contact).status_code == 303
+    html = page_of(staff, request_id)
+    trail = re.search(r'<ol class="history">(.*?)</ol>', html, re.S)
+    assert trail and "Contactgegevens aangepast</strong> door de aanvrager" in trail.group(1)
+    assert "Gewijzigd: telefoonnummer" in trail.group(1) and "0470 12 34 56" not in trail.group(1)
+    assert "0470 12 34 56" in html  # the contact as it is now
+
+
 def test_another_centre_gets_a_404_and_none_of_the_requesters_data(
     pages: FlaskClient,  # noqa: F811
     environ: dict[str, str],

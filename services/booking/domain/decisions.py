@@ -205,11 +205,24 @@ def change_contact(
     phone = command.phone if "phone" in command.given else request.contact_phone
     if not email and not phone:
         raise invalid("email", Code.CONTACT_KEEP_ONE)
+    before = _contact_of(request)
     request.contact_name = (command.name or request.contact_name).strip()
     request.contact_email, request.contact_phone = email or None, phone or None
     if command.language is not None:
         request.language = str(command.language)
-    return transition(session, request, Action.CHANGE_CONTACT, actor)
+    after = _contact_of(request)
+    # the audit says which details changed, not their values (those are personal data, erased with the request)
+    changed = sorted(name for name in before if before[name] != after[name])
+    return transition(session, request, Action.CHANGE_CONTACT, actor, None, {"changed": changed})
+
+
+def _contact_of(request: BookingRequest) -> dict[str, str | None]:
+    return {
+        "name": request.contact_name,
+        "email": request.contact_email,
+        "phone": request.contact_phone,
+        "language": request.language,
+    }
 
 
 def verify_requirement(

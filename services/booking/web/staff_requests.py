@@ -15,6 +15,7 @@ from typing import Any
 import marshmallow as ma
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from services.booking import application
@@ -34,6 +35,13 @@ from shared import clock
 from shared.db import get_session
 from shared.errors import DomainError, InvalidInput, schema_problems
 
+# The contact details a change names (the audit keeps which changed, not the values).
+CONTACT_FIELDS = {
+    "name": _l("naam"),
+    "email": _l("e-mailadres"),
+    "phone": _l("telefoonnummer"),
+    "language": _l("taal"),
+}
 DATE_FIELDS = ("pickup_date", "pickup_time", "return_date", "return_time")
 
 
@@ -72,6 +80,9 @@ def _details(entry: AuditEntry, labels: Mapping[str, str]) -> list[str]:
         lines.append(
             _("%(what)s: in orde", what=label) if details.get("verified") else _("%(what)s: niet in orde", what=label)
         )
+    if details.get("changed"):
+        words = [str(CONTACT_FIELDS.get(name, name)) for name in details["changed"]]
+        lines.append(_("Gewijzigd: %(what)s", what=", ".join(words)))
     if details.get("reason_code"):
         lines.append(say(str(details["reason_code"])))
     return lines

@@ -139,6 +139,10 @@ def test_competing_requests_link_to_each_others_pages(
     assert "#aanvraag-" not in re.sub(r'id="aanvraag-\d+"', "", board)  # no competing link stays on the dashboard
     assert f'href="/staff/aanvragen/{second}"' in page_of(staff, first)
     assert f'href="/staff/aanvragen/{first}"' in page_of(staff, second)
+    assert "Nieuwe tijden bewaren" not in page_of(staff, first)  # a pending request is decided, not moved
+    pending = {"csrf_token": hidden(board, "csrf_token"), "return_date": "2030-03-12", "return_time": "10:00"}
+    refused = staff.post(f"/staff/aanvragen/{first}/verplaatsen", data=pending)
+    assert refused.status_code == 409 and "Dat kan niet meer" in refused.get_data(as_text=True)
     loans = staff.get("/staff/uitlenen").get_data(as_text=True)
     token = hidden(loans, "csrf_token")
     staff.post(f"/staff/aanvragen/{first}/goedkeuren", data={"csrf_token": token})

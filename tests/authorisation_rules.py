@@ -277,6 +277,13 @@ PAGES = {
     "POST /staff/privacy": Rule(
         "login login 403 403 mine", form={"kind": "email", "value": PERSON["email"], "action": "export"}
     ),
+    # one request's page, and an initiative's: another centre's staff find nothing there (a 404, never its data)
+    "GET /staff/aanvragen/<int:request_id>": Rule("login login 404 mine mine"),
+    "GET /staff/initiatieven/<int:initiative_id>": Rule("login login 404 mine mine"),
+    # the world's request is pending: past the gate, the lifecycle refuses to move it (409)
+    "POST /staff/aanvragen/<int:request_id>/verplaatsen": Rule(
+        "login login 404 ok ok", form={"return_date": "2030-03-05", "return_time": "16:00"}
+    ),
     "POST /staff/aanvragen/<int:request_id>/goedkeuren": Rule(CENTRE_PAGE, form={}),
     "POST /staff/aanvragen/<int:request_id>/weigeren": Rule(CENTRE_PAGE, form={"reason": "niet vrij"}),
     "POST /staff/aanvragen/<int:request_id>/meegeven": Rule(CENTRE_PAGE, form={}),

@@ -171,6 +171,7 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
     return World(
         params={
             "request_id": created.json["request_id"],
+            "initiative_id": created.json["initiative"]["id"],
             "item_id": created.json["items"][0]["item_id"],
             "asset_id": asset,
             "location_id": centre_a,

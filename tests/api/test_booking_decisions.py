@@ -147,6 +147,36 @@ def test_reschedule_is_checked_like_a_new_booking(feed, booking_client, staff, c
     assert longer.json["return_at"].startswith("2030-03-06T08:00")
 
 
+def test_reschedule_keeps_to_the_submissions_date_rule(feed, booking_client, staff_client_for):
+    """A reschedule is judged by the rule a submission is (issue 12, 15): a return on a closed day or after hours,
+    or longer than the asset lends, is refused by field; a pick-up left as it was is not judged again."""
+    from datetime import time
+
+    weekdays = [{"weekday": d, "opens": time(8), "closes": time(20)} for d in range(5)]
+    centre = feed.location(opening_hours=weekdays)
+    staff = staff_client_for([centre])
+    asset = feed.asset(centre, max_loan_hours=100)
+    request_id = submit(booking_client, asset, at(1, 10), at(1, 15))  # Tuesday
+    assert staff.post(f"/requests/{request_id}/approve", json={}).status_code == 200
+    for return_at, code in (
+        (at(5, 12), "outside_opening_hours"),  # Saturday: closed
+        (at(2, 21), "outside_opening_hours"),  # after hours
+        (at(7, 10), "loan_too_long"),  # the Monday after: 6 days
+    ):
+        refused = staff.post(f"/requests/{request_id}/reschedule", json={"return_at": return_at})
+        assert refused.status_code == 422, (return_at, refused.json)
+        assert {(e["field"], e["code"]) for e in refused.json["errors"]} == {("return_at", code)}
+    clock.set_clock(datetime.fromisoformat(at(1, 12)).replace(tzinfo=clock.BRUSSELS))  # the pick-up time has passed
+    moved = staff.post(f"/requests/{request_id}/reschedule", json={"return_at": at(2, 10)})
+    assert moved.status_code == 200, moved.json
+    assert (
+        staff.post(f"/requests/{request_id}/reschedule", json={"pickup_at": at(0, 9), "return_at": at(2, 10)}).json[
+            "errors"
+        ][0]["code"]
+        == "pickup_in_past"
+    )
+
+
 def test_maintenance_blocks_approval_and_flags_loans_it_arrives_over(feed, booking_client, staff, centre):
     asset = feed.asset(centre)
     approved = submit(booking_client, asset, at(1, 10), at(1, 15))

@@ -186,3 +186,28 @@ def test_a_bearer_token_reads_a_staff_only_asset_at_once(embedded: Embedded) -> 
         answer, seconds = timed(lambda p=path: client.get(p, headers={"Authorization": f"Bearer {token}"}))
         assert answer.status_code == 200 and seconds < AT_ONCE, (path, answer.status_code, seconds)
     _ = timedelta
+
+
+def test_a_reschedule_on_the_request_page_is_refused_at_once_then_saved(embedded: Embedded) -> None:
+    """Staff move a loan from its page (/staff/aanvragen/<id>): a Sunday return is refused beside the field with
+    the input kept, without waiting on a lock; the next try is saved and the page says so."""
+    client = staff_client(embedded)
+    form = caravan(client.get(DESK).get_data(as_text=True))
+    assert client.post(DESK, data=form).status_code == 303
+    with embedded.databases["booking"].session_factory() as session:
+        request_id = int(session.scalar(sa.select(BookingRequest.id)))
+    page = client.get(f"/staff/aanvragen/{request_id}").get_data(as_text=True)
+    token = hidden(page, "csrf_token")
+    assert client.post(f"/staff/aanvragen/{request_id}/goedkeuren", data={"csrf_token": token}).status_code == 303
+    url = f"/staff/aanvragen/{request_id}/verplaatsen"
+    moved = {"csrf_token": token, "pickup_date": "2030-03-09", "pickup_time": "10:30", "return_time": "10:00"}
+    refused, seconds = timed(lambda: client.post(url, data={**moved, "return_date": "2030-03-10"}))  # a Sunday
+    assert refused.status_code == 422 and seconds < AT_ONCE
+    html = refused.get_data(as_text=True)
+    beside = re.search(r'<p class="field-error" id="return_date-fout">(.*?)</p>', html, re.S)
+    assert beside and "gesloten" in beside.group(1)
+    assert 'name="return_date" value="2030-03-10"' in html
+    saved, seconds = timed(lambda: client.post(url, data={**moved, "return_date": "2030-03-12"}))
+    assert saved.status_code == 303 and seconds < AT_ONCE
+    after = client.get(f"/staff/aanvragen/{request_id}").get_data(as_text=True)
+    assert "is verplaatst" in after and "dinsdag 12 maart 2030 om 10:00" in after

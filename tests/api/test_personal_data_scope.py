@@ -82,7 +82,8 @@ def world(feed: InventoryFeed, apps: dict[str, Flask], databases: dict[str, Data
     own = created.json["request_id"]
     assert staff_b.post(f"/requests/{own}/approve", json={}, headers={"X-Requested-With": "test"}).status_code == 200
     relay_to_notify(databases)
-    return {"own_request": own, "centre": centre_b, "asset": sewing, "day": "2030-03-07"}
+    initiative = created.json["initiative"]["id"]
+    return {"own_request": own, "initiative": initiative, "centre": centre_b, "asset": sewing, "day": "2030-03-07"}
 
 
 def client_of(app: Flask, centre: int) -> FlaskClient:
@@ -94,6 +95,7 @@ def client_of(app: Flask, centre: int) -> FlaskClient:
 
 FILL = {
     "request_id": "own_request",
+    "initiative_id": "initiative",  # the initiative B's staff filed under A's initiative's name
     "location_id": "centre",
     "asset_id": "asset",
     "centre_id": "centre",
@@ -136,6 +138,9 @@ def test_no_answer_to_another_centre_carries_a_requester_of_this_one(
             seen += 1
             leaks += [f"{name} {url}: {secret}" for secret in SECRETS_OF_A if secret in body]
     assert seen > 30  # the walk really read the apps' pages and lists
+    own_pages = client_of(apps["pages"], world["centre"])
+    for url in (f"/staff/aanvragen/{world['own_request']}", f"/staff/initiatieven/{world['initiative']}"):
+        assert own_pages.get(url).status_code == 200, url  # B's own request, and the initiative it shares with A
     assert not leaks, "answers to centre B carry centre A's requester:\n" + "\n".join(leaks)
 
 

@@ -324,3 +324,46 @@ def test_the_vans_questions_appear_when_the_citys_van_is_chosen(page: Page, live
     check_accessibility(page, "give-box form with the city's van")
     page.get_by_label("Ik kom met mijn eigen bestelwagen").check()
     expect(licence).to_be_hidden()
+
+
+def test_the_request_page_and_a_reschedule_from_it(page: Page, live: Live, demo: InventoryFeed) -> None:
+    """Staff open a loan's own page from its card, move it (a Sunday is refused beside the field), on a phone too."""
+    log_in(page, live)
+    page.goto(live("/staff/balie/caravan-doorgeefbazaar"))
+    page.get_by_label("Naam van je initiatief of organisatie").fill("Speelstraat Muide")
+    page.get_by_label("Naam van de contactpersoon").fill("Mohamed El Amrani")
+    page.get_by_label("Telefoonnummer").fill("0470 12 34 56")
+    for field, value in (("pickup_date", "2030-03-05"), ("pickup_time", "10:00")):
+        page.locator(f"#{field}").fill(value)
+    page.locator("#return_date").fill("2030-03-06")
+    page.locator("#return_time").fill("11:00")
+    page.get_by_label("Ja: Wagen met trekhaak").check()
+    page.get_by_label("Nummerplaat van de wagen die trekt").fill("2-XYZ-987")
+    page.get_by_label("De bewoner kreeg uitleg over de").check()
+    page.get_by_label("Aan de telefoon").check()
+    page.get_by_role("button", name="Aanvraag versturen").click()
+    reference = page.locator(".ref").first.inner_text()
+    page.goto(live("/staff"))
+    page.locator(".request-card").first.get_by_role("button", name=re.compile("^Goedkeuren")).click()
+    page.goto(live("/staff/uitlenen"))
+    page.get_by_role("link", name=re.compile(reference)).click()
+    expect(page.locator("h1")).to_contain_text(reference)
+    expect(page.locator(".history")).to_contain_text("Goedgekeurd")
+    check_accessibility(page, "request page")
+    screenshot(page, "18-request-page")
+
+    page.locator("#return_date").fill("2030-03-10")  # a Sunday: the centre is closed
+    page.get_by_role("button", name="Nieuwe tijden bewaren").click()
+    expect(page.locator("#return_date-fout")).to_contain_text("gesloten")
+    expect(page.locator("#return_date")).to_have_value("2030-03-10")
+    check_accessibility(page, "request page with a refused reschedule")
+    page.locator("#return_date").fill("2030-03-07")
+    page.get_by_role("button", name="Nieuwe tijden bewaren").click()
+    expect(page.locator(".flash-ok")).to_contain_text("is verplaatst")
+    expect(page.locator(".history")).to_contain_text("Datum gewijzigd")
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "wider than the screen"
+    check_accessibility(page, "request page on a phone")
+    screenshot(page, "19-request-page-phone")

@@ -79,6 +79,8 @@ class World:
     call_day: str
     data: set[str] = field(default_factory=set)
     backend: str = "postgres"
+    request_id: int = 0  # a loan out with its borrower (its page: checks, notes, audit trail)
+    initiative_id: int = 0  # that loan's initiative (its page)
 
 
 def _hidden(html: str, name: str) -> str:
@@ -206,6 +208,8 @@ def build_world(environ: dict[str, str], databases: dict[str, Database], apps: d
         status_token=token.group(1),
         call_day=call_day,
         data=typed_data(databases),
+        request_id=late,
+        initiative_id=int(picked.json["initiative"]["id"]),
     )
 
 

@@ -12,6 +12,7 @@ link is only ever a hash here).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,10 +34,11 @@ from services.booking.domain.commands import (
 from services.booking.domain.errors import Code, RequestNotFound, RequirementNotFound, RequirementNotMet, invalid
 from services.booking.domain.lifecycle import Actor, check_allowed, transition
 from services.booking.domain.links import issue_link
-from services.booking.domain.requests import check_answer
+from services.booking.domain.requests import check_answer, dates_problems
 from services.booking.domain.vocabulary import Action, Status
-from services.booking.models import Allocation, BookingRequest, RequestItem
+from services.booking.models import Allocation, BookingRequest, InvAsset, RequestItem
 from shared import clock
+from shared.errors import InvalidInput
 
 Snapshot = dict[str, Any] | None
 
@@ -153,7 +155,8 @@ def take_back(session: Session, request: BookingRequest, actor: Actor, command: 
 def reschedule(
     session: Session, request: BookingRequest, actor: Actor, command: Reschedule, link_days: int
 ) -> Snapshot:
-    """Extend or shorten an approved or running loan; checked for conflicts like a new booking.
+    """Extend or shorten an approved or running loan; checked like a new booking: the dates by the submission's
+    rule (opening hours, loan length, not in the past; staff need no lead time), then for conflicts.
 
     Raises InvalidTransition, NotYourCentre, InvalidInput, BookingConflict.
     """
@@ -163,6 +166,7 @@ def reschedule(
     new_pickup = command.pickup_at or request.pickup_at
     if command.return_at <= new_pickup:
         raise invalid("return_at", Code.RETURN_NOT_AFTER_PICKUP)
+    check_new_dates(session, request, new_pickup, command.return_at)
     before = {"pickup_at": request.pickup_at.isoformat(), "return_at": request.return_at.isoformat()}
     request.pickup_at, request.return_at = new_pickup, command.return_at
     overridden = bool(
@@ -181,6 +185,17 @@ def reschedule(
     )
 
 
+def check_new_dates(session: Session, request: BookingRequest, pickup_at: datetime, return_at: datetime) -> None:
+    """The submission's date rule on a reschedule. A pick-up left as it was is not judged again: it was agreed
+    (and may be past, the loan running). Raises InvalidInput naming every problem."""
+    assets = [asset for item in request.items if (asset := session.get(InvAsset, item.asset_id)) is not None]
+    problems = dates_problems(pickup_at, return_at, assets, request.location, True, clock.now())
+    if pickup_at == request.pickup_at:
+        problems = [p for p in problems if p.field != "pickup_at"]
+    if problems:
+        raise InvalidInput.of(problems)
+
+
 def change_contact(
     session: Session, request: BookingRequest, actor: Actor, command: ChangeContact, link_days: int
 ) -> Snapshot:
@@ -190,11 +205,24 @@ def change_contact(
     phone = command.phone if "phone" in command.given else request.contact_phone
     if not email and not phone:
         raise invalid("email", Code.CONTACT_KEEP_ONE)
+    before = _contact_of(request)
     request.contact_name = (command.name or request.contact_name).strip()
     request.contact_email, request.contact_phone = email or None, phone or None
     if command.language is not None:
         request.language = str(command.language)
-    return transition(session, request, Action.CHANGE_CONTACT, actor)
+    after = _contact_of(request)
+    # the audit says which details changed, not their values (those are personal data, erased with the request)
+    changed = sorted(name for name in before if before[name] != after[name])
+    return transition(session, request, Action.CHANGE_CONTACT, actor, None, {"changed": changed})
+
+
+def _contact_of(request: BookingRequest) -> dict[str, str | None]:
+    return {
+        "name": request.contact_name,
+        "email": request.contact_email,
+        "phone": request.contact_phone,
+        "language": request.language,
+    }
 
 
 def verify_requirement(

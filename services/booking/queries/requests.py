@@ -184,6 +184,42 @@ def request_in_context(session: Session, request_id: int, principal: Principal) 
     )
 
 
+@dataclass(frozen=True)
+class RequestPage:
+    """Everything a request's page shows: the request in context, its whole audit trail, its assets' names."""
+
+    context: StaffRequest
+    audit: list[AuditEntry]
+    asset_names: dict[int, tuple[str, str]]
+    codes: set[str]
+
+
+def request_page(session: Session, request_id: int, principal: Principal) -> RequestPage:
+    """One request as its centre's staff see it on its page. Raises RequestNotFound, NotYourCentre."""
+    found = request_in_context(session, request_id, principal)
+    mentioned = [found.request]
+    return RequestPage(found, audit_trail(session, request_id), asset_names(session, mentioned), _codes(mentioned))
+
+
+@dataclass(frozen=True)
+class InitiativePage:
+    initiative: Initiative
+    requests: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
+
+
+def initiative_page(session: Session, initiative_id: int, centres: Centres) -> InitiativePage | None:
+    """An initiative's requests and contact persons at the reader's centres; None when it has no request there
+    (then the reader learns nothing of it, not even that it exists)."""
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        return None
+    history = initiative_history(session, initiative_id, None, centres, limit=200)
+    if not history:
+        return None
+    return InitiativePage(initiative, history, initiative_contacts(session, initiative_id, centres))
+
+
 def audit_for_staff(session: Session, request_id: int, principal: Principal) -> list[AuditEntry]:
     """The whole audit trail, for the request's centre's staff. Raises RequestNotFound, NotYourCentre."""
     request_for_staff(session, request_id, principal)
@@ -300,25 +336,22 @@ def initiative_contacts(session: Session, initiative_id: int, centres: Centres) 
 
 
 def initiative_history(
-    session: Session, initiative_id: int, except_request_id: int, centres: Centres
+    session: Session, initiative_id: int, except_request_id: int | None, centres: Centres, limit: int = 20
 ) -> list[dict[str, Any]]:
-    """The initiative's other requests at the reader's centres, newest first (damage notes included)."""
-    query = (
-        sa.select(BookingRequest)
-        .where(
-            BookingRequest.initiative_id == initiative_id,
-            BookingRequest.id != except_request_id,
-            BookingRequest.within(centres),
-        )
-        .order_by(BookingRequest.pickup_at.desc())
-        .limit(20)
+    """The initiative's (other) requests at the reader's centres, newest first (damage notes included)."""
+    query = sa.select(BookingRequest).where(
+        BookingRequest.initiative_id == initiative_id, BookingRequest.within(centres)
     )
+    if except_request_id is not None:
+        query = query.where(BookingRequest.id != except_request_id)
+    query = query.order_by(BookingRequest.pickup_at.desc(), BookingRequest.id.desc()).limit(limit)
     return [
         {
             "request_id": r.id,
             "reference": r.reference,
             "status": r.status,
             "pickup_at": r.pickup_at.isoformat(),
+            "return_at": r.return_at.isoformat(),
             "damage": r.damage,
         }
         for r in session.scalars(query)

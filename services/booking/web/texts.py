@@ -56,6 +56,17 @@ ACTIONS = {
     "return": _l("Teruggebracht"),
     "reschedule": _l("Datum gewijzigd"),
     "change_contact": _l("Contactgegevens aangepast"),
+    # staff's own steps (the requester's history leaves them out)
+    "verify_requirement": _l("Voorwaarde nagekeken"),
+    "reissue_link": _l("Nieuwe statuslink gemaakt"),
+    "anonymise": _l("Persoonsgegevens gewist"),
 }
 
 ACTORS = {"requester": _l("door jou"), "staff": _l("door de buurtwerker"), "system": _l("automatisch")}
+
+# Who acted, as staff read the audit trail (the requester's history says "door jou").
+STAFF_ACTORS = {
+    "requester": _l("door de aanvrager"),
+    "staff": _l("door een medewerker"),
+    "system": _l("automatisch"),
+}

@@ -73,15 +73,6 @@ def lock_assets(session: Session, asset_ids: Sequence[int]) -> dict[int, InvAsse
     return {asset.id: asset for asset in session.scalars(query)}
 
 
-def overlapping_maintenance(
-    session: Session, asset_id: int, start: datetime, end: datetime
-) -> list[InvMaintenanceWindow]:
-    query = sa.select(InvMaintenanceWindow).where(
-        InvMaintenanceWindow.asset_id == asset_id, InvMaintenanceWindow.in_force(start, end)
-    )
-    return list(session.scalars(query.order_by(InvMaintenanceWindow.starts_at)))
-
-
 def _in_the_way(session: Session, wanted: Sequence[Wanted], exclude_request_id: int | None) -> list[sa.Row[Any]]:
     """Every active allocation and maintenance window over each wanted item's range, in one statement."""
     parts: list[Any] = []

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from services.booking.domain.conflicts import blocked_range, peak_usage
 from services.booking.domain.errors import Code, invalid
-from services.booking.domain.requests import dates_problems, earliest_pickup
+from services.booking.domain.requests import dates_problems, earliest_pickup, opening_spans
 from services.booking.models import Allocation, InvAsset, InvLocation, InvMaintenanceWindow
 from services.inventory.contract import AssetStatus
 from shared.clock import BRUSSELS, to_local
@@ -139,26 +139,11 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=BRUSSELS).astimezone(UTC)
 
 
-def _local(day: date, moment: time) -> datetime:
-    return datetime.combine(day, moment, tzinfo=BRUSSELS).astimezone(UTC)
-
-
-def _opening_spans(location: InvLocation | None, day: date) -> list[tuple[datetime, datetime]] | None:
-    """The day's opening spans as instants; None when no timetable is known (by appointment: the whole day)."""
-    if location is None or not location.opening_hours:
-        return None
-    return [
-        (_local(day, time.fromisoformat(span["opens"])), _local(day, time.fromisoformat(span["closes"])))
-        for span in location.opening_hours
-        if span["weekday"] == day.weekday()
-    ]
-
-
 def day_state(busy: Busy, location: InvLocation | None, day: date, earliest: datetime | None) -> str:
     """free, partly (free for part of the opening hours), taken, closed (the centre does not open), too_soon
     (before the asset's lead time allows a pick-up), or past."""
     start, end = midnight(day), midnight(day + timedelta(days=1))
-    spans = _opening_spans(location, day)
+    spans = opening_spans(location, day)
     if spans == []:
         return "closed"
     if earliest is not None and end <= earliest:

@@ -28,6 +28,7 @@ from services.booking.models import (
 )
 from services.booking.queries.availability import midnight, month_grid, what_can_i_borrow
 from services.booking.queries.calendar import staff_calendar
+from services.booking.queries.catalogue import catalogue
 from services.inventory.contract import AssetStatus
 from shared import clock
 from tests.booking_fixtures import NOW
@@ -123,6 +124,7 @@ def what_can_i_borrow_offers_what_an_approval_would_get(suite: Suite) -> None:
         for pickup_at, return_at in searches():
             found = what_can_i_borrow(session, pickup_at, return_at, None, 1, NOW)
             got = {a["asset_id"]: a["free"] for group in found for a in group["assets"]}
+            assert what_can_i_borrow(session, pickup_at, return_at, None, 1, NOW, catalogue=catalogue(session)) == found
             expected = {}
             for asset in assets:
                 if asset.status != AssetStatus.ACTIVE:

@@ -353,9 +353,9 @@ def fill_month(world: World, month: datetime, count: int) -> int:
     return made
 
 
-def run(size: str = "smoke", prefix: str = PREFIX) -> Result:
+def run(size: str = "smoke", prefix: str = PREFIX, page_repeat: int | None = None) -> Result:
     count = 200 if size == "full" else 20
-    repeat = 20 if size == "full" else 3
+    repeat = page_repeat or (20 if size == "full" else 3)
     world = build_world(prefix)
     try:
         # pages first over an empty database (one request, for its status page), then again once many loans,
@@ -418,9 +418,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=("smoke", "full"), default="smoke")
     parser.add_argument("--prefix", default=PREFIX)
+    parser.add_argument("--page-repeat", type=int, help="times each page is measured (20 full, 3 smoke)")
     parser.add_argument("--show-statements", action="store_true", help="print the statements of one create+approve")
     args = parser.parse_args()
-    print(run(args.size, args.prefix).render())
+    print(run(args.size, args.prefix, args.page_repeat).render())
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from services.booking.models import (
 from services.booking.queries.availability import midnight, month_grid, what_can_i_borrow
 from services.booking.queries.calendar import staff_calendar
 from services.booking.queries.catalogue import catalogue
+from services.booking.queries.requests import competitions
 from services.inventory.contract import AssetStatus
 from shared import clock
 from tests.booking_fixtures import NOW
@@ -79,6 +80,8 @@ def fill(suite: Suite) -> None:
     for day in open_days(6, MONTH):  # the whole stock of the sewing machines taken some mornings
         made = desk.request(SEWING, day, (9, 12), quantity=6 - (day.day % 3))
         desk.approve(made["request_id"])
+    for day in open_days(8, MONTH):  # waiting requests in the way of each other and of the loans
+        desk.request(CARAVAN, day, (11, 14))
     early = desk.request(SEWING, MONTH + timedelta(days=10), (9, 16), quantity=2)["request_id"]
     assert desk.approve(early)
     desk.returned_early(early, MONTH + timedelta(days=10), 10)  # back at 11:00 instead of 16:00
@@ -90,6 +93,7 @@ def test_reads_of_a_whole_range_answer_as_the_reads_per_slot(suite: Suite) -> No
     the_asset_month_read_once_is_the_month_read_slot_by_slot(suite)
     what_can_i_borrow_offers_what_an_approval_would_get(suite)
     the_staff_calendar_read_once_is_the_calendar_read_day_by_day(suite)
+    the_dashboard_read_together_is_each_request_read_alone(suite)
 
 
 def the_asset_month_read_once_is_the_month_read_slot_by_slot(suite: Suite) -> None:
@@ -177,3 +181,17 @@ def the_staff_calendar_read_once_is_the_calendar_read_day_by_day(suite: Suite) -
                     assert shown(cell) == reference_cells(session, row["asset"], day), (row["asset"].code, day)
                     kinds |= {kind for kind, _ in shown(cell)}
     assert kinds == {"loan", "buffer", "maintenance"}
+
+
+def the_dashboard_read_together_is_each_request_read_alone(suite: Suite) -> None:
+    """What competes with every request, read for all of them at once (the dashboard), is what each one's own
+    page shows: the union of their ranges read once lets nothing of one request's neighbours into another's."""
+    with suite.booking.session_factory() as session:
+        every = list(session.scalars(sa.select(BookingRequest).order_by(BookingRequest.id)))
+        together = competitions(session, every)
+        flagged = 0
+        for request in every:
+            alone = competitions(session, [request])[request.id]
+            assert together[request.id] == alone, request.reference
+            flagged += sum(len(alone[k]) for k in ("conflicting_bookings", "competing_requests", "maintenance"))
+    assert flagged > 20

@@ -24,7 +24,12 @@ from shared.db import Database
 from shared.migrations import upgrade
 from tests.support.clients import SameOriginClient
 
-pytest_plugins = ["tests.booking_fixtures", "tests.support.embedded", "tests.support.api_routes"]
+pytest_plugins = [
+    "tests.booking_fixtures",
+    "tests.support.embedded",
+    "tests.support.api_routes",
+    "tests.support.busy_month",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

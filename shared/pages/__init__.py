@@ -103,6 +103,7 @@ def init_pages(
     app.extensions["uitleen_pages"] = pages
     pages.csrf.init_app(app)
     Babel(app, locale_selector=i18n.select_locale)
+    i18n.install_cheap_gettext(app.jinja_env)
     app.register_blueprint(frame)
     app.jinja_env.filters.update(i18n.FILTERS)
     app.jinja_env.globals.update(i18n.GLOBALS)

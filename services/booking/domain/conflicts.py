@@ -73,15 +73,6 @@ def lock_assets(session: Session, asset_ids: Sequence[int]) -> dict[int, InvAsse
     return {asset.id: asset for asset in session.scalars(query)}
 
 
-def overlapping_maintenance(
-    session: Session, asset_id: int, start: datetime, end: datetime
-) -> list[InvMaintenanceWindow]:
-    query = sa.select(InvMaintenanceWindow).where(
-        InvMaintenanceWindow.asset_id == asset_id, InvMaintenanceWindow.in_force(start, end)
-    )
-    return list(session.scalars(query.order_by(InvMaintenanceWindow.starts_at)))
-
-
 def taken(session: Session, wanted: Sequence[tuple[InvAsset, int]], pickup_at: datetime, return_at: datetime) -> Taken:
     """Whether a loan of these (asset, quantity) pairs would meet an approved loan or a maintenance window (the
     same check as approval's, read without locking: a submission only warns, the approval decides)."""

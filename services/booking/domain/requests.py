@@ -11,7 +11,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,7 +37,7 @@ from services.booking.models import (
 )
 from services.inventory.contract import AssetStatus, RequirementKind
 from shared import clock
-from shared.clock import to_local
+from shared.clock import BRUSSELS, to_local
 from shared.errors import FieldProblem, InvalidInput
 
 DRIVER_CATEGORIES = ("AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE")
@@ -93,16 +93,26 @@ def initiative_key(name: str) -> str:
 # --- the rules ------------------------------------------------------------------------------------------------
 
 
-def within_opening_hours(location: InvLocation | None, instant: datetime) -> bool:
+def opening_spans(location: InvLocation | None, day: date) -> list[tuple[datetime, datetime]] | None:
+    """The centre's opening spans on ``day`` as instants ([] when it does not open; None when no timetable is
+    known: by appointment, staff decide). The one reading of the timetable behind submission and the calendars."""
     if location is None or not location.opening_hours:
-        return True  # no timetable known: by appointment, staff decide
-    local = to_local(instant)
-    moment = local.time().replace(tzinfo=None)
-    return any(
-        span["weekday"] == local.weekday()
-        and time.fromisoformat(span["opens"]) <= moment <= time.fromisoformat(span["closes"])
+        return None
+    return [
+        (
+            datetime.combine(day, time.fromisoformat(span["opens"]), tzinfo=BRUSSELS).astimezone(UTC),
+            datetime.combine(day, time.fromisoformat(span["closes"]), tzinfo=BRUSSELS).astimezone(UTC),
+        )
         for span in location.opening_hours
-    )
+        if span["weekday"] == day.weekday()
+    ]
+
+
+def within_opening_hours(location: InvLocation | None, instant: datetime) -> bool:
+    spans = opening_spans(location, to_local(instant).date())
+    if spans is None:
+        return True  # no timetable known: by appointment, staff decide
+    return any(opens <= instant <= closes for opens, closes in spans)
 
 
 def opening_by_day(location: InvLocation) -> list[dict[str, Any]]:

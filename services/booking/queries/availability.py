@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from services.booking.domain.conflicts import blocked_range, peak_usage
 from services.booking.domain.errors import Code, invalid
-from services.booking.domain.requests import dates_problems, earliest_pickup
+from services.booking.domain.requests import dates_problems, earliest_pickup, opening_spans
 from services.booking.models import Allocation, InvAsset, InvLocation, InvMaintenanceWindow
+from services.booking.queries.catalogue import Entry
 from services.inventory.contract import AssetStatus
 from shared.clock import BRUSSELS, to_local
 from shared.errors import NotFound
@@ -139,26 +140,11 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=BRUSSELS).astimezone(UTC)
 
 
-def _local(day: date, moment: time) -> datetime:
-    return datetime.combine(day, moment, tzinfo=BRUSSELS).astimezone(UTC)
-
-
-def _opening_spans(location: InvLocation | None, day: date) -> list[tuple[datetime, datetime]] | None:
-    """The day's opening spans as instants; None when no timetable is known (by appointment: the whole day)."""
-    if location is None or not location.opening_hours:
-        return None
-    return [
-        (_local(day, time.fromisoformat(span["opens"])), _local(day, time.fromisoformat(span["closes"])))
-        for span in location.opening_hours
-        if span["weekday"] == day.weekday()
-    ]
-
-
 def day_state(busy: Busy, location: InvLocation | None, day: date, earliest: datetime | None) -> str:
     """free, partly (free for part of the opening hours), taken, closed (the centre does not open), too_soon
     (before the asset's lead time allows a pick-up), or past."""
     start, end = midnight(day), midnight(day + timedelta(days=1))
-    spans = _opening_spans(location, day)
+    spans = opening_spans(location, day)
     if spans == []:
         return "closed"
     if earliest is not None and end <= earliest:
@@ -213,20 +199,27 @@ def what_can_i_borrow(
     quantity: int,
     now: datetime,
     is_staff: bool = False,
+    catalogue: Sequence[Entry] | None = None,
 ) -> list[dict[str, Any]]:
     """For these dates: every public active asset that a request could get, by location.
 
     An asset is offered only when the submission's rules accept the dates for it (opening hours, lead time, loan
     length, not in the past) and enough units are free then, buffers included. Raises InvalidInput when the dates
-    themselves are wrong (return not after pick-up).
+    themselves are wrong (return not after pick-up). Given the ``catalogue`` a page has read already (the public
+    active assets with their locations), the assets are not read again: the search costs two statements.
     """
     if return_at <= pickup_at:
         raise invalid("return_at", Code.RETURN_NOT_AFTER_PICKUP)
-    query = sa.select(InvAsset).where(InvAsset.status == AssetStatus.ACTIVE, InvAsset.public.is_(True))
-    if category:
-        query = query.where(InvAsset.category == category)
-    assets = list(session.scalars(query.order_by(InvAsset.name_nl)))
-    locations = _locations(session, {a.location_id for a in assets})
+    if catalogue is None:
+        query = sa.select(InvAsset).where(InvAsset.status == AssetStatus.ACTIVE, InvAsset.public.is_(True))
+        if category:
+            query = query.where(InvAsset.category == category)
+        assets = list(session.scalars(query.order_by(InvAsset.name_nl)))
+        locations = _locations(session, {a.location_id for a in assets})
+    else:
+        chosen = [e for e in catalogue if not category or e.asset.category == category]
+        assets = sorted((e.asset for e in chosen), key=lambda a: a.name_nl)
+        locations = {e.location.id: e.location for e in chosen if e.location is not None}
     ranges = {a.id: blocked_range(a, pickup_at, return_at, False) for a in assets}
     start = min((r[0] for r in ranges.values()), default=pickup_at)
     end = max((r[1] for r in ranges.values()), default=return_at)

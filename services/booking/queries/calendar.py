@@ -1,5 +1,6 @@
 """The staff's calendar: every asset of the reader's centres, a week or a month, each day's loans, turnarounds and
-maintenance, read once for the whole range (three statements, whatever the range holds)."""
+maintenance, read once for the whole range (three statements, whatever the range holds: the initiative comes
+with its booking)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from services.booking.models import Allocation, BookingRequest, Centres, InvAsset, InvMaintenanceWindow
 from services.booking.queries.availability import midnight
@@ -49,7 +50,7 @@ def staff_calendar(session: Session, month: bool, anchor: date, centres: Centres
             sa.select(Allocation, BookingRequest)
             .join(BookingRequest, BookingRequest.id == Allocation.request_id)
             .where(Allocation.asset_id.in_(ids), Allocation.holding(start, end))
-            .options(selectinload(BookingRequest.initiative))
+            .options(joinedload(BookingRequest.initiative))
         ):
             allocations[allocation.asset_id].append((allocation, booking))
         for window in session.scalars(

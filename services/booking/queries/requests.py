@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from services.booking.domain.conflicts import blocked_range, overlapping_maintenance
+from services.booking.domain.conflicts import blocked_range, overlaps
 from services.booking.domain.decisions import get_request, unmet_requirements
 from services.booking.domain.errors import NotYourCentre
 from services.booking.domain.links import request_id_for_token
@@ -133,7 +133,8 @@ def dashboard(session: Session, centres: Centres) -> Dashboard:
     """What waits for a decision at the reader's centres, oldest first, each with what competes with it."""
     waiting = pending(session, centres)
     locations = {loc.id: loc for loc in session.scalars(sa.select(InvLocation))} if waiting else {}
-    cards = [Card(r, competition(session, r), locations.get(r.location_id)) for r in waiting]
+    competing = competitions(session, waiting)
+    cards = [Card(r, competing[r.id], locations.get(r.location_id)) for r in waiting]
     return Dashboard(cards, asset_names(session, waiting), _codes(waiting))
 
 
@@ -252,21 +253,76 @@ def audit_trail(session: Session, request_id: int) -> list[AuditEntry]:
 def competition(session: Session, request: BookingRequest) -> dict[str, Any]:
     """For a pending request: the bookings in its way, the other pending requests it competes with,
     the maintenance planned then, and its unmet requirements."""
-    bookings: list[dict[str, Any]] = []
-    pending_ones: list[dict[str, Any]] = []
-    maintenance: list[dict[str, Any]] = []
-    for item in request.items:
-        asset = session.get(InvAsset, item.asset_id)
-        if asset is None:
-            continue
-        start, end = blocked_range(asset, request.pickup_at, request.return_at, False)
-        allocations = session.execute(
+    return competitions(session, [request])[request.id]
+
+
+@dataclass(frozen=True)
+class _Span:
+    """One item's asset and the range it would block (its loan with the asset's turnaround)."""
+
+    asset: InvAsset
+    start: datetime
+    end: datetime
+
+
+def competitions(session: Session, requests: list[BookingRequest]) -> dict[int, dict[str, Any]]:
+    """``competition`` of each request, read in five statements for any number of requests: the assets, the
+    allocations, the pending requests and the maintenance over the whole range they span, then the windows that
+    hit their own allocations; each request's share is picked out with the same overlap rule."""
+    if not requests:
+        return {}
+    asset_ids = sorted({item.asset_id for r in requests for item in r.items})
+    assets = {a.id: a for a in session.scalars(sa.select(InvAsset).where(InvAsset.id.in_(asset_ids)))}
+    spans: dict[int, list[tuple[RequestItem, _Span]]] = {}
+    for r in requests:
+        spans[r.id] = [
+            (item, _Span(assets[item.asset_id], *blocked_range(assets[item.asset_id], r.pickup_at, r.return_at, False)))
+            for item in r.items
+            if item.asset_id in assets
+        ]
+    every = [span for pairs in spans.values() for _, span in pairs]
+    if not every:
+        return {r.id: _competition(r, [], [], [], maintenance_hits_of({}, r.id)) for r in requests}
+    start = min(s.start - timedelta(hours=s.asset.turnaround_after_hours) for s in every)
+    end = max(s.end + timedelta(hours=s.asset.turnaround_before_hours) for s in every)
+    ids = sorted({s.asset.id for s in every})
+    allocations = list(
+        session.execute(
             sa.select(Allocation, BookingRequest.reference)
             .join(BookingRequest, BookingRequest.id == Allocation.request_id)
-            .where(Allocation.asset_id == asset.id, Allocation.request_id != request.id, Allocation.holding(start, end))
+            .where(Allocation.asset_id.in_(ids), Allocation.holding(start, end))
+            .order_by(Allocation.id)
         )
-        for allocation, reference in allocations:
-            bookings.append(
+    )
+    others = list(
+        session.execute(
+            sa.select(BookingRequest, RequestItem.asset_id)
+            .join(RequestItem, RequestItem.request_id == BookingRequest.id)
+            .where(
+                RequestItem.asset_id.in_(ids),
+                BookingRequest.status == Status.REQUESTED,
+                BookingRequest.pickup_at < end,
+                start < BookingRequest.return_at,
+            )
+            .order_by(BookingRequest.id)
+        )
+    )
+    windows = list(
+        session.scalars(
+            sa.select(InvMaintenanceWindow)
+            .where(InvMaintenanceWindow.asset_id.in_(ids), InvMaintenanceWindow.in_force(start, end))
+            .order_by(InvMaintenanceWindow.starts_at)
+        )
+    )
+    hits = _maintenance_hits(session, [r.id for r in requests])
+    result = {}
+    for r in requests:
+        bookings: list[dict[str, Any]] = []
+        pending_ones: list[dict[str, Any]] = []
+        maintenance: list[dict[str, Any]] = []
+        for _, span in spans[r.id]:
+            asset = span.asset
+            bookings += [
                 {
                     "asset_id": asset.id,
                     "request_id": allocation.request_id,
@@ -275,21 +331,17 @@ def competition(session: Session, request: BookingRequest) -> dict[str, Any]:
                     "blocked_from": allocation.blocked_from.isoformat(),
                     "blocked_until": allocation.blocked_until.isoformat(),
                 }
+                for allocation, reference in allocations
+                if allocation.asset_id == asset.id
+                and allocation.request_id != r.id
+                and overlaps(allocation.blocked_from, allocation.blocked_until, span.start, span.end)
+            ]
+            # another pending request competes when its loan, with the buffers, would touch this one's
+            before, after = (
+                timedelta(hours=asset.turnaround_before_hours),
+                timedelta(hours=asset.turnaround_after_hours),
             )
-        # another pending request competes when its loan, with the buffers, would touch this one's
-        others = session.scalars(
-            sa.select(BookingRequest)
-            .join(RequestItem, RequestItem.request_id == BookingRequest.id)
-            .where(
-                RequestItem.asset_id == asset.id,
-                BookingRequest.status == Status.REQUESTED,
-                BookingRequest.id != request.id,
-                BookingRequest.pickup_at < end + timedelta(hours=asset.turnaround_before_hours),
-                start - timedelta(hours=asset.turnaround_after_hours) < BookingRequest.return_at,
-            )
-        ).unique()
-        for other in others:
-            pending_ones.append(
+            pending_ones += [
                 {
                     "asset_id": asset.id,
                     "request_id": other.id,
@@ -297,15 +349,33 @@ def competition(session: Session, request: BookingRequest) -> dict[str, Any]:
                     "pickup_at": other.pickup_at.isoformat(),
                     "return_at": other.return_at.isoformat(),
                 }
-            )
-        for window in overlapping_maintenance(session, asset.id, start, end):
-            maintenance.append(_window(window))
+                for other, other_asset in others
+                if other_asset == asset.id
+                and other.id != r.id
+                and overlaps(other.pickup_at, other.return_at, span.start - after, span.end + before)
+            ]
+            maintenance += [
+                _window(w)
+                for w in windows
+                if w.asset_id == asset.id and overlaps(w.starts_at, w.ends_at, span.start, span.end)
+            ]
+        result[r.id] = _competition(r, bookings, pending_ones, maintenance, maintenance_hits_of(hits, r.id))
+    return result
+
+
+def _competition(
+    request: BookingRequest,
+    bookings: list[dict[str, Any]],
+    pending_ones: list[dict[str, Any]],
+    maintenance: list[dict[str, Any]],
+    hits: list[dict[str, Any]],
+) -> dict[str, Any]:
     return {
         "conflicting_bookings": bookings,
         "competing_requests": pending_ones,
         "maintenance": maintenance,
         "unmet_requirements": unmet_requirements(request),
-        "maintenance_hits": maintenance_hits(session, request),
+        "maintenance_hits": hits,
     }
 
 
@@ -361,13 +431,25 @@ def initiative_history(
 def maintenance_hits(session: Session, request: BookingRequest) -> list[dict[str, Any]]:
     """Maintenance windows overlapping the request's active allocations: they arrived after the approval
     (an approval never overlaps a known window), and staff must sort them out with the borrower."""
+    return maintenance_hits_of(_maintenance_hits(session, [request.id]), request.id)
+
+
+def maintenance_hits_of(hits: dict[int, list[dict[str, Any]]], request_id: int) -> list[dict[str, Any]]:
+    return hits.get(request_id, [])
+
+
+def _maintenance_hits(session: Session, request_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """``maintenance_hits`` of each of these requests, in one statement."""
     query = (
-        sa.select(InvMaintenanceWindow)
+        sa.select(Allocation.request_id, InvMaintenanceWindow)
         .join(Allocation, Allocation.asset_id == InvMaintenanceWindow.asset_id)
         .where(
-            Allocation.request_id == request.id,
+            Allocation.request_id.in_(request_ids),
             Allocation.active.is_(True),
             InvMaintenanceWindow.in_force(Allocation.blocked_from, Allocation.blocked_until),
         )
     )
-    return [_window(w) for w in session.scalars(query)]
+    hits: dict[int, list[dict[str, Any]]] = {}
+    for request_id, window in session.execute(query):
+        hits.setdefault(request_id, []).append(_window(window))
+    return hits

@@ -84,13 +84,16 @@ def _search_dates(args: Any) -> dict[str, Any]:
 def home() -> str:
     db = get_session()
     search = _search_dates(request.args)
+    entries = reads.catalogue(db)
     if search["instants"]:
         try:
             pickup_at, return_at = search["instants"]
-            search["results"] = availability.what_can_i_borrow(db, pickup_at, return_at, None, 1, clock.now())
+            search["results"] = availability.what_can_i_borrow(
+                db, pickup_at, return_at, None, 1, clock.now(), catalogue=entries
+            )
         except InvalidInput as error:
             search["errors"]["tot_datum"] = say_error(error)
-    return render_template("catalogue.html", entries=reads.catalogue(db), search=search)
+    return render_template("catalogue.html", entries=entries, search=search)
 
 
 @blp.get("/lenen/<code>")

@@ -41,6 +41,7 @@ class Context:
     topology: Topology
     smtp: SmtpServer
     size: str
+    prefix: str = "uitleen_bench"  # the run's database prefix (benchmarks with databases of their own add to it)
     cookie: str = ""
     results: list[Result] = field(default_factory=list)
 

@@ -23,12 +23,14 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bench import availability, contention, inbox, memory, reminders, throughput
+from bench import availability, contention, inbox, memory, paths, reminders, throughput
 from bench.common import SIZES, Context, Result
 from bench.topology import PG_ADMIN_URL, running_topology, wait_for_free_ports
 from tests.support.smtp import SmtpServer
 
 BENCHMARKS: dict[str, Callable[[Context], Result]] = {
+    # in-process, on its own databases (<prefix>_paths_<service>): statements, transactions and CPU per request
+    "paths": lambda ctx: paths.run(ctx.size, f"{ctx.prefix}_paths"),
     "throughput": throughput.run,
     "contention": contention.run,
     "availability": availability.run,
@@ -67,7 +69,7 @@ def run_benchmarks(
             NOTIFY_SMTP_PORT=str(smtp.port),
             NOTIFY_DISPATCH_SECONDS="1",
         ) as topology:
-            ctx = Context(topology=topology, smtp=smtp, size=size)
+            ctx = Context(topology=topology, smtp=smtp, size=size, prefix=prefix)
             ctx.login()
             for name in ordered:
                 started = time.perf_counter()

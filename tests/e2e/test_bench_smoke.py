@@ -30,6 +30,15 @@ def test_every_benchmark_produces_a_sane_table_at_smoke_size(tmp_path: Path, cap
         assert text.startswith(f"\n## {result.title}")
         assert all(len(row) == len(result.header) for row in result.rows)
 
+    # the request path and the pages, counted (not timed): create+approve in at most 12 statements and 2
+    # transactions; no page sends more statements when its month fills; a public page at most 10
+    booking = results["paths"].data["booking"]["create + approve"]
+    assert max(booking["statements"]) <= 12 and max(booking["transactions"]) <= 2, booking
+    for label, counts in results["paths"].data["pages"].items():
+        assert max(counts["busy"]) <= max(counts["empty"]) or label == "staff loans desk", (label, counts)
+        if not label.startswith("staff"):
+            assert max(counts["busy"]) <= 10, (label, counts)
+
     throughput = results["throughput"]
     assert [row[0] for row in throughput.rows] == [8, 32]
     for row in throughput.rows:

@@ -7,7 +7,8 @@ reference measured in the same run on the same machine: for a booking, the same 
 in one transaction (the database's own cost, no Python framework); for a page, the same page with a month holding
 no booking against a month holding many — the statement count must not grow with the bookings.
 
-``python -m bench.paths [--size smoke|full]`` prints the two tables; ``bench.run`` includes it as ``paths``.
+``python -m bench.paths [--size smoke|full]`` prints the two tables; ``bench.run`` (``make bench``) runs it
+first, as ``paths``.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def embedded(tmp_path: Path, environ: dict[str, str]) -> Iterator[Embedded]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def suite(request: pytest.FixtureRequest, tmp_path: Path, environ: dict[str, str]) -> Iterator[Embedded]:
+def demo_suite(request: pytest.FixtureRequest, tmp_path: Path, environ: dict[str, str]) -> Iterator[Embedded]:
     """The same dispatcher and demo data on the embedded default (SQLite) and on PostgreSQL: for the user-facing
     paths that must behave alike on both."""
     if request.param == "sqlite":

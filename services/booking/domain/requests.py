@@ -22,6 +22,7 @@ from services.booking.domain.commands import Answer, SubmitRequest, WantedItem
 from services.booking.domain.conflicts import taken
 from services.booking.domain.errors import Code, problem
 from services.booking.domain.events import RequestEvent, emit_request_event
+from services.booking.domain.holidays import holiday_on
 from services.booking.domain.lifecycle import Actor, record_audit
 from services.booking.domain.links import issue_link
 from services.booking.domain.plates import InvalidPlate, normalise_plate
@@ -98,6 +99,8 @@ def opening_spans(location: InvLocation | None, day: date) -> list[tuple[datetim
     known: by appointment, staff decide). The one reading of the timetable behind submission and the calendars."""
     if location is None or not location.opening_hours:
         return None
+    if holiday_on(day) is not None:
+        return []  # a legal holiday: every centre is closed
     return [
         (
             datetime.combine(day, time.fromisoformat(span["opens"]), tzinfo=BRUSSELS).astimezone(UTC),
@@ -162,7 +165,12 @@ def dates_problems(
             problems.append(problem("return_at", Code.LOAN_TOO_LONG, hours=asset.max_loan_hours, **_names(asset)))
     if location is not None:
         for field, moment, instant in (("pickup_at", "pickup", pickup_at), ("return_at", "return", return_at)):
-            if not within_opening_hours(location, instant):
+            holiday = holiday_on(to_local(instant).date())
+            if holiday is not None and location.opening_hours:
+                problems.append(
+                    problem(field, Code.CLOSED_ON_HOLIDAY, moment=moment, location=location.name, holiday=str(holiday))
+                )
+            elif not within_opening_hours(location, instant):
                 problems.append(
                     problem(
                         field,

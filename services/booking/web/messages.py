@@ -21,7 +21,7 @@ from flask_babel.speaklater import LazyString
 from services.booking.domain.errors import Code
 from services.booking.domain.vocabulary import SystemReason
 from services.booking.web.i18n import in_language, lang, long_datetime
-from services.booking.web.texts import STATUSES, WEEKDAYS
+from services.booking.web.texts import HOLIDAYS, STATUSES, WEEKDAYS
 from shared.errors import DomainError, FieldProblem
 
 C = Code
@@ -40,6 +40,9 @@ MESSAGES: dict[str, LazyString] = {
     C.LOAN_TOO_LONG: _l("%(asset)s leen je hoogstens %(hours)s."),
     C.OUTSIDE_OPENING_HOURS: _l(
         "Het %(moment)s kan niet op dat uur: %(location)s is op %(weekday)s open van %(day_hours)s."
+    ),
+    C.CLOSED_ON_HOLIDAY: _l(
+        "Op %(holiday)s (een feestdag) is %(location)s gesloten; kies een andere dag om %(moment_te)s."
     ),
     C.ANSWER_MISSING: _l("Beantwoord de vraag ‘%(requirement)s’."),
     C.CONFIRMATION_NEEDED: _l("Bevestig ‘%(requirement)s’, of leen erbij wat erin voorziet."),
@@ -155,6 +158,9 @@ def _worded(params: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, A
         words["earliest"] = long_datetime(params["earliest"])
     if "moment" in params:
         words["moment"] = _("ophalen") if params["moment"] == "pickup" else _("terugbrengen")
+        words["moment_te"] = _("op te halen") if params["moment"] == "pickup" else _("terug te brengen")
+    if "holiday" in params:
+        words["holiday"] = HOLIDAYS.get(str(params["holiday"]), str(params["holiday"]))
     if "weekday" in params:
         words["weekday"] = weekday_name(int(params["weekday"]))
         words["day_hours"] = opening_text(params.get("opening") or [], int(params["weekday"]))
@@ -183,7 +189,7 @@ def say(
     params = params or {}
     if code == C.OUTSIDE_OPENING_HOURS and not opening_text(params.get("opening") or [], int(params["weekday"])):
         template: Any = _l(
-            "Op %(weekday)s is %(location)s gesloten; kies een andere dag om te %(moment)s. Open: %(opening)s."
+            "Op %(weekday)s is %(location)s gesloten; kies een andere dag om %(moment_te)s. Open: %(opening)s."
         )
     elif code == C.BOOKING_CONFLICT:
         return _conflict(params)

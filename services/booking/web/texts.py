@@ -28,6 +28,19 @@ CATEGORIES = {
     "vehicle": _l("Bestelwagen om materiaal te vervoeren."),
 }
 
+# Belgium's legal holidays (domain/holidays.py), as a sentence names them: "Op Kerstmis is … gesloten".
+HOLIDAYS = {
+    "new_year": _l("Nieuwjaar"),
+    "easter_monday": _l("paasmaandag"),
+    "labour_day": _l("de Dag van de Arbeid"),
+    "ascension": _l("Onze-Lieve-Heer-Hemelvaart"),
+    "whit_monday": _l("pinkstermaandag"),
+    "national_day": _l("de nationale feestdag"),
+    "assumption": _l("Onze-Lieve-Vrouw-Hemelvaart"),
+    "all_saints": _l("Allerheiligen"),
+    "armistice": _l("Wapenstilstand"),
+    "christmas": _l("Kerstmis"),
+}
 WEEKDAYS = (_l("maandag"), _l("dinsdag"), _l("woensdag"), _l("donderdag"), _l("vrijdag"), _l("zaterdag"), _l("zondag"))
 
 STATUSES = {

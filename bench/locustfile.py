@@ -24,6 +24,8 @@ from typing import Any
 
 from locust import HttpUser, between, events, task
 
+from services.booking.domain.holidays import holiday_on
+
 DEMO_ADMIN = {"email": "beheer@uitleen.demo", "password": "uitleen-demo"}
 WEEKS_AHEAD = 10  # submissions spread over this many weeks: few enough that requests compete
 REPEAT_SHARE = 0.2  # share of API submissions sent twice with the same key
@@ -50,6 +52,8 @@ def pickup_and_return(week: int) -> tuple[str, str]:
     """A Tuesday 10:00 pick-up and the Thursday 15:00 return, ``week`` weeks after next week (Brussels time)."""
     today = date.today()
     tuesday = today + timedelta(days=(1 - today.weekday()) % 7 + 7 * (week + 1))
+    while holiday_on(tuesday) or holiday_on(tuesday + timedelta(days=2)):  # every centre closes on a holiday
+        tuesday += timedelta(days=7)
     return f"{tuesday.isoformat()}T10:00", f"{(tuesday + timedelta(days=2)).isoformat()}T15:00"
 
 

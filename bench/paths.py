@@ -27,6 +27,7 @@ import psycopg
 import sqlalchemy as sa
 
 from bench.common import Result
+from services.booking.domain.holidays import holiday_on
 from shared import clock
 from shared.db import Database
 
@@ -155,7 +156,8 @@ def slots(count: int, start: datetime) -> Iterator[datetime]:
     day = start
     made = 0
     while made < count:
-        if day.astimezone(clock.BRUSSELS).weekday() in (0, 1, 3, 4):  # open mornings and afternoons
+        local_day = day.astimezone(clock.BRUSSELS).date()
+        if local_day.weekday() in (0, 1, 3, 4) and holiday_on(local_day) is None:  # open mornings and afternoons
             for hour in (9, 13):
                 local = datetime.combine(day.astimezone(clock.BRUSSELS).date(), clock_time(hour), tzinfo=clock.BRUSSELS)
                 yield local.astimezone(UTC)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.topology import SECRET_KEY, running_topology
+from services.booking.domain.holidays import holiday_on
 from services.inventory.demo import DEMO_PASSWORD, STAFF
 from shared.clock import BRUSSELS
 from tests.support.smtp import SmtpServer
@@ -53,7 +54,7 @@ def wait_for(predicate, seconds: float, what: str):
 
 def next_weekday_morning(days_ahead: int = 3) -> datetime:
     day = datetime.now(BRUSSELS).date() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or holiday_on(day) is not None:  # the centres close at weekends and on holidays
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, 9, 30)
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from services.booking.domain.holidays import holiday_on
 from shared import clock
 from shared.auth import SESSION_COOKIE
 from shared.config import load_settings
@@ -124,7 +125,7 @@ def open_days(count: int, start: date) -> Iterator[date]:
     """Mondays, Tuesdays, Thursdays and Fridays from ``start`` (every demo centre is open mornings and afternoons)."""
     day, made = start, 0
     while made < count:
-        if day.weekday() in (0, 1, 3, 4):
+        if day.weekday() in (0, 1, 3, 4) and holiday_on(day) is None:  # every centre closes on a legal holiday
             yield day
             made += 1
         day += timedelta(days=1)

@@ -279,6 +279,7 @@ PAGES = {
     ),
     # one request's page, and an initiative's: another centre's staff find nothing there (a 404, never its data)
     "GET /staff/aanvragen/<int:request_id>": Rule("login login 404 mine mine"),
+    "GET /staff/aanvragen/<int:request_id>/briefje": Rule("login login 404 mine mine"),
     "GET /staff/initiatieven/<int:initiative_id>": Rule("login login 404 mine mine"),
     # the world's request is pending: past the gate, the lifecycle refuses to move it (409)
     "POST /staff/aanvragen/<int:request_id>/verplaatsen": Rule(

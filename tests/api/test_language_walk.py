@@ -126,6 +126,7 @@ VISITS: dict[str, dict[str, list[Visit]]] = {
             ),
         ],
         "staff.request_page": [Visit("/staff/aanvragen/{request_id}", staff=True, typed=("Alles mee",))],
+        "staff.slip": [Visit("/staff/aanvragen/{request_id}/briefje", staff=True)],
         "staff.reschedule": [
             Visit(
                 "/staff/aanvragen/{request_id}/verplaatsen",

@@ -139,7 +139,11 @@ def test_no_answer_to_another_centre_carries_a_requester_of_this_one(
             leaks += [f"{name} {url}: {secret}" for secret in SECRETS_OF_A if secret in body]
     assert seen > 30  # the walk really read the apps' pages and lists
     own_pages = client_of(apps["pages"], world["centre"])
-    for url in (f"/staff/aanvragen/{world['own_request']}", f"/staff/initiatieven/{world['initiative']}"):
+    for url in (
+        f"/staff/aanvragen/{world['own_request']}",
+        f"/staff/aanvragen/{world['own_request']}/briefje",
+        f"/staff/initiatieven/{world['initiative']}",
+    ):
         assert own_pages.get(url).status_code == 200, url  # B's own request, and the initiative it shares with A
     assert not leaks, "answers to centre B carry centre A's requester:\n" + "\n".join(leaks)
 

@@ -110,6 +110,7 @@ def test_another_centre_gets_a_404_and_none_of_the_requesters_data(
     token = hidden(elsewhere.get("/staff/uitlenen").get_data(as_text=True), "csrf_token")
     for answer in (
         elsewhere.get(f"/staff/aanvragen/{request_id}"),
+        elsewhere.get(f"/staff/aanvragen/{request_id}/briefje"),
         elsewhere.get(f"/staff/initiatieven/{initiative_id}"),
         elsewhere.post(
             f"/staff/aanvragen/{request_id}/verplaatsen",
@@ -239,3 +240,25 @@ def test_the_initiative_page_lists_its_requests_and_contacts_at_ones_centres(
     assert f'href="/staff/aanvragen/{request_id}"' in html and "Goedgekeurd" in html
     assert "An Peeters" in html and "an@example.org" in html
     assert staff.get("/staff/initiatieven/99999").status_code == 404
+
+
+def test_the_slip_gives_the_reference_dates_centre_and_what_to_bring(
+    pages: FlaskClient,  # noqa: F811
+    environ: dict[str, str],
+    databases: dict[str, Database],
+) -> None:
+    """Issue 12, point 9: a resident without e-mail never sees the private link; staff print or read out a slip
+    with the reference she can quote."""
+    database = databases["booking"]
+    _status, request_id, staff = approved_caravan(pages, environ, database)
+    with database.session_factory() as session:
+        reference = session.scalar(sa.select(BookingRequest.reference).where(BookingRequest.id == request_id))
+    assert f'href="/staff/aanvragen/{request_id}/briefje"' in page_of(staff, request_id)
+    slip = staff.get(f"/staff/aanvragen/{request_id}/briefje")
+    assert slip.status_code == 200
+    html = slip.get_data(as_text=True)
+    assert f'<strong class="ref">{reference}</strong>' in html
+    assert "Noem dit nummer als je belt of langskomt." in html
+    assert "Buurtcentrum Dampoort" in html and "Breng mee bij het ophalen" in html
+    assert "Wagen met trekhaak" in html
+    assert "/status/" not in html  # the private link is not printed

@@ -27,6 +27,7 @@ from services.booking.domain.vocabulary import Action, Status
 from services.booking.models import AuditEntry, BookingRequest
 from services.booking.queries import requests as reads
 from services.booking.web import forms
+from services.booking.web.catalogue import opening_lines
 from services.booking.web.i18n import long_datetime, parse_iso
 from services.booking.web.messages import say, say_error
 from services.booking.web.staff import blp, principal
@@ -164,6 +165,24 @@ def render_request_page(
 def request_page(request_id: int) -> tuple[str, int]:
     """One request: status, asset, dates, contact, answers, what competes, hand-over, return, audit trail."""
     return render_request_page(request_id)
+
+
+@blp.get("/aanvragen/<int:request_id>/briefje")
+def slip(request_id: int) -> str:
+    """A slip to print or read out for a resident without e-mail: the reference to quote when phoning or coming
+    by, the dates, the centre and its phone, and what to bring to the hand-over."""
+    db = get_session()
+    try:
+        page = reads.request_page(db, request_id, principal())
+    except DomainError as error:
+        if error.status in (403, 404):
+            abort(404)
+        raise
+    booking = page.context.request
+    labels = forms.requirement_labels(db, page.codes)
+    return render_template(
+        "staff/slip.html", b=booking, names=page.asset_names, labels=labels, opening=opening_lines(booking.location)
+    )
 
 
 def _instant(form: Mapping[str, str], prefix: str) -> str:

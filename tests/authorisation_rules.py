@@ -185,6 +185,29 @@ INVENTORY = {
     "POST /inventory/beheer/materiaal/<int:asset_id>/onderhoud/<int:window_id>/verwijderen": Rule(
         CENTRE_PAGE, form={}, fresh=True
     ),
+    # the centres: every staff member sees the list; a centre's own staff (and administrators) change it;
+    # only administrators add one
+    "GET /inventory/beheer/centra": STAFF_PAGE,
+    "GET /inventory/beheer/centra/<int:location_id>": Rule(CENTRE_PAGE),
+    "POST /inventory/beheer/centra/<int:location_id>": Rule(
+        CENTRE_PAGE,
+        form={
+            "name": "Buurtcentrum A",
+            "street": "Straat 1",
+            "postal_code": "9000",
+            "city": "Gent",
+            "email": "a@example.org",
+            "phone": "",
+            "hours-0-0-opens": "09:00",
+            "hours-0-0-closes": "12:00",
+            "version": "<location_version>",
+        },
+    ),
+    "GET /inventory/beheer/centra/nieuw": Rule("login login 403 403 ok"),
+    "POST /inventory/beheer/centra/nieuw": Rule(
+        "login login 403 403 ok",
+        form={"code": "bc-nieuw", "name": "Nieuw", "street": "Straat 1", "postal_code": "9000", "city": "Gent"},
+    ),
     "GET /inventory/beheer/voorwaarden/<int:requirement_id>": STAFF_PAGE,
     "POST /inventory/beheer/voorwaarden/<int:requirement_id>": Rule(
         "login login 403 403 ok",

@@ -157,6 +157,29 @@ VISITS: dict[str, dict[str, list[Visit]]] = {
                 typed=("nooit",),
             ),
         ],
+        "beheer.centres_page": [Visit("/beheer/centra", staff=True)],
+        "beheer.centre_page": [Visit("/beheer/centra/{location_id}", staff=True)],
+        "beheer.update_centre": [
+            Visit(
+                "/beheer/centra/{location_id}",
+                staff=True,
+                method="POST",
+                form={"name": "", "email": "balie at centrum", "hours-0-0-opens": "9:00"},
+                status=422,
+                typed=("balie at centrum",),
+            )
+        ],
+        "beheer.new_centre_page": [Visit("/beheer/centra/nieuw", staff=True)],
+        "beheer.create_centre": [
+            Visit(
+                "/beheer/centra/nieuw",
+                staff=True,
+                method="POST",
+                form={"code": "BC!", "name": "Nieuw", "street": "Straat 1", "postal_code": "90"},
+                status=422,
+                typed=("BC!",),
+            )
+        ],
         "beheer.requirement_page": [Visit("/beheer/voorwaarden/{requirement_id}", staff=True)],
         "beheer.update_requirement": [
             Visit("/beheer/voorwaarden/{requirement_id}", staff=True, method="POST", form={"version": "1"}, status=422)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -27,6 +27,13 @@ from shared.timeparse import AmbiguousLocalTime, NonExistentLocalTime, parse_ins
 
 blp = Blueprint("beheer", __name__, url_prefix="/beheer", template_folder="templates")
 require_staff_login(blp)
+
+
+@blp.context_processor
+def _menu() -> dict[str, Any]:
+    """The pages the management menu (beheer_menu.html) may link to."""
+    return {"menu_endpoints": set(current_app.view_functions)}
+
 
 TEXTS = {
     "name_nl": _l("Naam (Nederlands)"),

@@ -163,6 +163,26 @@ INVENTORY = {
     "POST /inventory/beheer/sleutels": Rule("login login ok ok ok", form={"name": "agenda"}),
     # someone else's token is not found; its owner (staff of A) and administrators revoke it
     "POST /inventory/beheer/sleutels/<token_id>/intrekken": Rule("login login 404 ok ok", form={}, fresh=True),
+    # a new asset: at one of the visitor's centres (another centre's is refused beside the field, a 403)
+    "GET /inventory/beheer/materiaal/nieuw": STAFF_PAGE,
+    "POST /inventory/beheer/materiaal/nieuw": Rule(
+        CENTRE_PAGE,
+        form={
+            "code": "naaimachine",
+            "name_nl": "Naaimachine",
+            "name_en": "Sewing machine",
+            "category": "sewing_machine",
+            "location_id": "<location_id>",
+            "quantity": "2",
+            "lead_time_hours": "0",
+            "min_loan_hours": "1",
+            "max_loan_hours": "",
+            "turnaround_after_hours": "0",
+        },
+    ),
+    "POST /inventory/beheer/materiaal/<int:asset_id>/uit-gebruik": Rule(
+        CENTRE_PAGE, form={"confirm": "yes", "version": "<asset_version>"}, fresh=True
+    ),
     "GET /inventory/beheer/materiaal/<int:asset_id>": STAFF_PAGE,
     "POST /inventory/beheer/materiaal/<int:asset_id>": Rule(
         CENTRE_PAGE,

@@ -157,6 +157,18 @@ VISITS: dict[str, dict[str, list[Visit]]] = {
                 typed=("nooit",),
             ),
         ],
+        "beheer.new_asset_page": [Visit("/beheer/materiaal/nieuw", staff=True)],
+        "beheer.create_asset": [
+            Visit(
+                "/beheer/materiaal/nieuw",
+                staff=True,
+                method="POST",
+                form={"code": "B!", "name_nl": "Bakfiets", "name_en": "", "quantity": "x"},
+                status=422,
+                typed=("B!", "Bakfiets"),
+            )
+        ],
+        "beheer.retire": [Visit("/beheer/materiaal/{asset_id}/uit-gebruik", staff=True, method="POST", status=422)],
         "beheer.centres_page": [Visit("/beheer/centra", staff=True)],
         "beheer.centre_page": [Visit("/beheer/centra/{location_id}", staff=True)],
         "beheer.update_centre": [

@@ -228,6 +228,24 @@ INVENTORY = {
         "login login 403 403 ok",
         form={"code": "bc-nieuw", "name": "Nieuw", "street": "Straat 1", "postal_code": "9000", "city": "Gent"},
     ),
+    # staff accounts: administrators; one's own password: everyone logged in
+    "GET /inventory/beheer/medewerkers": Rule("login login 403 403 ok"),
+    "POST /inventory/beheer/medewerkers": Rule(
+        "login login 403 403 ok",
+        form={"name": "Staff C", "email": "c@example.org", "password": "<password>", "role": "staff"},
+    ),
+    "GET /inventory/beheer/medewerkers/<int:staff_id>": Rule("login login 403 403 ok"),
+    "POST /inventory/beheer/medewerkers/<int:staff_id>": Rule(
+        "login login 403 403 ok",
+        form={"name": "Staff A", "role": "staff", "location_ids": "<location_id>", "active": "yes"},
+    ),
+    "POST /inventory/beheer/medewerkers/<int:staff_id>/nieuw-wachtwoord": Rule(
+        "login login 403 403 ok", form={}, fresh=True
+    ),
+    "GET /inventory/beheer/wachtwoord": STAFF_PAGE,
+    "POST /inventory/beheer/wachtwoord": Rule(
+        "login login ok ok ok", form={"current_password": "fout", "new_password": "<password>", "again": "<password>"}
+    ),
     "GET /inventory/beheer/voorwaarden/<int:requirement_id>": STAFF_PAGE,
     "POST /inventory/beheer/voorwaarden/<int:requirement_id>": Rule(
         "login login 403 403 ok",

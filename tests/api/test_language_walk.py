@@ -169,6 +169,29 @@ VISITS: dict[str, dict[str, list[Visit]]] = {
             )
         ],
         "beheer.retire": [Visit("/beheer/materiaal/{asset_id}/uit-gebruik", staff=True, method="POST", status=422)],
+        "beheer.staff_page": [Visit("/beheer/medewerkers", staff=True)],
+        "beheer.add_staff": [
+            Visit(
+                "/beheer/medewerkers",
+                staff=True,
+                method="POST",
+                form={"name": "Staff C", "email": "c at example", "password": "kort"},
+                status=422,
+                typed=("c at example",),
+            )
+        ],
+        "beheer.account_page": [Visit("/beheer/medewerkers/99", staff=True)],
+        "beheer.change_staff": [
+            Visit("/beheer/medewerkers/99", staff=True, method="POST", form={"name": ""}, status=422)
+        ],
+        # the walk's administrator is account 99 (tests/support/pages_world.py): their own password is refused
+        "beheer.reset_password": [
+            Visit("/beheer/medewerkers/99/nieuw-wachtwoord", staff=True, method="POST", status=403)
+        ],
+        "beheer.password_page": [Visit("/beheer/wachtwoord", staff=True)],
+        "beheer.change_password": [
+            Visit("/beheer/wachtwoord", staff=True, method="POST", form={"current_password": "x"}, status=422)
+        ],
         "beheer.centres_page": [Visit("/beheer/centra", staff=True)],
         "beheer.centre_page": [Visit("/beheer/centra/{location_id}", staff=True)],
         "beheer.update_centre": [

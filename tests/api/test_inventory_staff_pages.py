@@ -1,0 +1,123 @@
+"""The staff-account pages (/inventory/beheer/medewerkers, administrators) and one's own password
+(/inventory/beheer/wachtwoord). On the embedded default (SQLite) and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from services.inventory.demo import DEMO_PASSWORD
+from services.inventory.models import StaffAccount
+from tests.api.test_inventory_centre_pages import centre, hidden, logged_in
+from tests.support.embedded import Embedded
+
+NEW_PASSWORD = "een heel lang nieuw wachtwoord"
+
+
+def account(suite: Embedded, email: str) -> StaffAccount:
+    with suite.databases["inventory"].session_factory() as session:
+        row = session.scalar(sa.select(StaffAccount).where(StaffAccount.email == email))
+        assert row is not None
+        _ = list(row.locations)
+        session.expunge_all()
+        return row
+
+
+def can_log_in(suite: Embedded, email: str, password: str) -> bool:
+    client = suite.client()
+    page = client.get("/inventory/login").get_data(as_text=True)
+    form = {"csrf_token": hidden(page, "csrf_token"), "email": email, "password": password, "next": "/staff"}
+    return client.post("/inventory/login", data=form).status_code == 303
+
+
+def test_an_administrator_adds_changes_and_deactivates_an_account(suite: Embedded) -> None:
+    admin = logged_in(suite, "beheer@uitleen.demo")
+    page = admin.get("/inventory/beheer/medewerkers")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "dampoort@uitleen.demo" in html
+    muide, sluizeken = centre(suite, "bc-muide"), centre(suite, "bc-sluizeken")
+    form = {
+        "csrf_token": hidden(html, "csrf_token"),
+        "name": "Buurtwerker Muide",
+        "email": "muide@uitleen.demo",
+        "password": "kort",
+        "role": "staff",
+        "location_ids": [str(muide.id)],
+    }
+    short = admin.post("/inventory/beheer/medewerkers", data=form)
+    text = short.get_data(as_text=True)
+    assert short.status_code == 422 and 'id="password-fout">Een wachtwoord heeft minstens 12 tekens.' in text
+    assert 'value="Buurtwerker Muide"' in text and f'value="{muide.id}" checked' in text
+    taken = admin.post("/inventory/beheer/medewerkers", data={**form, "email": "dampoort@uitleen.demo"})
+    assert taken.status_code == 422
+    added = admin.post("/inventory/beheer/medewerkers", data={**form, "password": NEW_PASSWORD})
+    assert added.status_code == 303, added.get_data(as_text=True)[:500]
+    new = account(suite, "muide@uitleen.demo")
+    assert [loc.id for loc in new.locations] == [muide.id] and can_log_in(suite, "muide@uitleen.demo", NEW_PASSWORD)
+
+    change = {"csrf_token": form["csrf_token"], "name": "Buurtwerker Muide en Sluizeken", "role": "staff"}
+    both = {**change, "location_ids": [str(muide.id), str(sluizeken.id)], "active": "yes"}
+    assert admin.post(f"/inventory/beheer/medewerkers/{new.id}", data=both).status_code == 303
+    changed = account(suite, "muide@uitleen.demo")
+    assert {loc.id for loc in changed.locations} == {muide.id, sluizeken.id} and changed.name == both["name"]
+    assert changed.claims_generation > new.claims_generation  # older sessions are void
+    assert admin.post(f"/inventory/beheer/medewerkers/{new.id}", data=change).status_code == 303  # not active
+    assert not account(suite, "muide@uitleen.demo").active
+    assert not can_log_in(suite, "muide@uitleen.demo", NEW_PASSWORD)
+
+
+def test_an_administrator_gives_a_new_password_shown_once(suite: Embedded) -> None:
+    admin = logged_in(suite, "beheer@uitleen.demo")
+    dampoort = account(suite, "dampoort@uitleen.demo")
+    html = admin.get(f"/inventory/beheer/medewerkers/{dampoort.id}").get_data(as_text=True)
+    reset = admin.post(
+        f"/inventory/beheer/medewerkers/{dampoort.id}/nieuw-wachtwoord", data={"csrf_token": hidden(html, "csrf_token")}
+    )
+    assert reset.status_code == 200
+    match = re.search(r'<code id="new-password">([^<]+)</code>', reset.get_data(as_text=True))
+    assert match
+    assert can_log_in(suite, "dampoort@uitleen.demo", match.group(1))
+    assert not can_log_in(suite, "dampoort@uitleen.demo", DEMO_PASSWORD)
+    assert match.group(1) not in admin.get(f"/inventory/beheer/medewerkers/{dampoort.id}").get_data(as_text=True)
+
+
+def test_staff_cannot_manage_accounts_and_an_administrator_not_their_own_role(suite: Embedded) -> None:
+    client = logged_in(suite, "dampoort@uitleen.demo")
+    assert client.get("/inventory/beheer/medewerkers").status_code == 403
+    bloemekenswijk = account(suite, "bloemekenswijk@uitleen.demo")
+    assert client.get(f"/inventory/beheer/medewerkers/{bloemekenswijk.id}").status_code == 403
+    admin = logged_in(suite, "beheer@uitleen.demo")
+    me = account(suite, "beheer@uitleen.demo")
+    html = admin.get(f"/inventory/beheer/medewerkers/{me.id}").get_data(as_text=True)
+    assert 'name="role"' not in html and "nieuw-wachtwoord" not in html
+    form = {"csrf_token": hidden(html, "csrf_token"), "name": "Beheerder", "role": "staff", "active": ""}
+    assert admin.post(f"/inventory/beheer/medewerkers/{me.id}", data=form).status_code == 303
+    after = account(suite, "beheer@uitleen.demo")
+    assert (after.name, after.role, after.active) == ("Beheerder", "admin", True)
+
+
+def test_a_staff_member_changes_their_own_password_and_stays_logged_in(suite: Embedded) -> None:
+    client = logged_in(suite, "dampoort@uitleen.demo")
+    html = client.get("/inventory/beheer/wachtwoord").get_data(as_text=True)
+    token = hidden(html, "csrf_token")
+    form = {"csrf_token": token, "current_password": "fout", "new_password": NEW_PASSWORD, "again": NEW_PASSWORD}
+    wrong = client.post("/inventory/beheer/wachtwoord", data=form)
+    assert wrong.status_code == 422
+    assert 'id="current_password-fout">Je huidige wachtwoord klopt niet.' in wrong.get_data(as_text=True)
+    mismatch = client.post(
+        "/inventory/beheer/wachtwoord", data={**form, "current_password": DEMO_PASSWORD, "again": "iets anders"}
+    )
+    assert mismatch.status_code == 422 and 'id="again-fout"' in mismatch.get_data(as_text=True)
+    short = client.post(
+        "/inventory/beheer/wachtwoord",
+        data={**form, "current_password": DEMO_PASSWORD, "new_password": "kort", "again": "kort"},
+    )
+    assert short.status_code == 422 and 'id="new_password-fout"' in short.get_data(as_text=True)
+    other = logged_in(suite, "dampoort@uitleen.demo")  # another session of the same account
+    done = client.post("/inventory/beheer/wachtwoord", data={**form, "current_password": DEMO_PASSWORD})
+    assert done.status_code == 303
+    assert "Je wachtwoord is gewijzigd." in client.get("/inventory/beheer/wachtwoord").get_data(as_text=True)
+    assert "/inventory/login" in other.get("/inventory/beheer/wachtwoord").headers.get("Location", "")
+    assert can_log_in(suite, "dampoort@uitleen.demo", NEW_PASSWORD)
+    assert not can_log_in(suite, "dampoort@uitleen.demo", DEMO_PASSWORD)

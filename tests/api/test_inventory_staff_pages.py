@@ -121,3 +121,20 @@ def test_a_staff_member_changes_their_own_password_and_stays_logged_in(suite: Em
     assert "/inventory/login" in other.get("/inventory/beheer/wachtwoord").headers.get("Location", "")
     assert can_log_in(suite, "dampoort@uitleen.demo", NEW_PASSWORD)
     assert not can_log_in(suite, "dampoort@uitleen.demo", DEMO_PASSWORD)
+
+
+def test_guessing_the_current_password_meets_the_logins_back_off(suite: Embedded) -> None:
+    client = logged_in(suite, "dampoort@uitleen.demo")
+    token = hidden(client.get("/inventory/beheer/wachtwoord").get_data(as_text=True), "csrf_token")
+    guess = {"csrf_token": token, "new_password": NEW_PASSWORD, "again": NEW_PASSWORD}
+    for _ in range(3):  # a mismatch of the two new ones is no guess
+        mismatch = client.post("/inventory/beheer/wachtwoord", data={**guess, "current_password": "x", "again": "y"})
+        assert mismatch.status_code == 422
+    answers = [
+        client.post("/inventory/beheer/wachtwoord", data={**guess, "current_password": f"gok {n}"}) for n in range(5)
+    ]
+    assert [a.status_code for a in answers] == [422] * 5
+    assert all("X-Uitleen-Password-Wrong" not in a.headers for a in answers)  # the mark stays inside
+    right = client.post("/inventory/beheer/wachtwoord", data={**guess, "current_password": DEMO_PASSWORD})
+    assert right.status_code == 429  # the sixth guess, even the right one, waits
+    assert can_log_in(suite, "dampoort@uitleen.demo", DEMO_PASSWORD)

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from services.inventory import application
+from services.inventory.api.auth import password_failures
 from services.inventory.api.schemas import StaffInSchema, StaffPatchSchema
 from services.inventory.domain import locations, staff
 from services.inventory.domain.permissions import check_is_admin
@@ -180,6 +181,7 @@ def password_page() -> tuple[str, int]:
 
 
 @blp.post("/wachtwoord")
+@password_failures  # a wrong current password counts towards the login's back-off (per account)
 def change_password() -> Response | tuple[str, int]:
     current, new, again = (request.form.get(name, "") for name in ("current_password", "new_password", "again"))
     if new != again:
@@ -198,7 +200,11 @@ def change_password() -> Response | tuple[str, int]:
             "current_password": _("Je huidige wachtwoord klopt niet."),
             "new_password": _("Kies een ander wachtwoord dan je huidige."),
         }.get(field, _("Dat lukte niet. Kijk de gegevens na en probeer opnieuw."))
-        return _password_page({field: message}, 422)
+        html, status = _password_page({field: message}, 422)
+        response = make_response(html, status)
+        if field == "current_password":
+            response.headers["X-Uitleen-Password-Wrong"] = "1"  # counted, then taken off (api/auth.py)
+        return response
     flash(_("Je wachtwoord is gewijzigd. Je andere sessies en API-sleutels zijn afgesloten."), "ok")
     response = make_response(redirect(url_for("beheer.password_page"), code=303))
     set_session_cookie(response, principal)

@@ -163,6 +163,26 @@ INVENTORY = {
     "POST /inventory/beheer/sleutels": Rule("login login ok ok ok", form={"name": "agenda"}),
     # someone else's token is not found; its owner (staff of A) and administrators revoke it
     "POST /inventory/beheer/sleutels/<token_id>/intrekken": Rule("login login 404 ok ok", form={}, fresh=True),
+    # a new asset: at one of the visitor's centres (another centre's is refused beside the field, a 403)
+    "GET /inventory/beheer/materiaal/nieuw": STAFF_PAGE,
+    "POST /inventory/beheer/materiaal/nieuw": Rule(
+        CENTRE_PAGE,
+        form={
+            "code": "naaimachine",
+            "name_nl": "Naaimachine",
+            "name_en": "Sewing machine",
+            "category": "sewing_machine",
+            "location_id": "<location_id>",
+            "quantity": "2",
+            "lead_time_hours": "0",
+            "min_loan_hours": "1",
+            "max_loan_hours": "",
+            "turnaround_after_hours": "0",
+        },
+    ),
+    "POST /inventory/beheer/materiaal/<int:asset_id>/uit-gebruik": Rule(
+        CENTRE_PAGE, form={"confirm": "yes", "version": "<asset_version>"}, fresh=True
+    ),
     "GET /inventory/beheer/materiaal/<int:asset_id>": STAFF_PAGE,
     "POST /inventory/beheer/materiaal/<int:asset_id>": Rule(
         CENTRE_PAGE,
@@ -184,6 +204,47 @@ INVENTORY = {
     ),
     "POST /inventory/beheer/materiaal/<int:asset_id>/onderhoud/<int:window_id>/verwijderen": Rule(
         CENTRE_PAGE, form={}, fresh=True
+    ),
+    # the centres: every staff member sees the list; a centre's own staff (and administrators) change it;
+    # only administrators add one
+    "GET /inventory/beheer/centra": STAFF_PAGE,
+    "GET /inventory/beheer/centra/<int:location_id>": Rule(CENTRE_PAGE),
+    "POST /inventory/beheer/centra/<int:location_id>": Rule(
+        CENTRE_PAGE,
+        form={
+            "name": "Buurtcentrum A",
+            "street": "Straat 1",
+            "postal_code": "9000",
+            "city": "Gent",
+            "email": "a@example.org",
+            "phone": "",
+            "hours-0-0-opens": "09:00",
+            "hours-0-0-closes": "12:00",
+            "version": "<location_version>",
+        },
+    ),
+    "GET /inventory/beheer/centra/nieuw": Rule("login login 403 403 ok"),
+    "POST /inventory/beheer/centra/nieuw": Rule(
+        "login login 403 403 ok",
+        form={"code": "bc-nieuw", "name": "Nieuw", "street": "Straat 1", "postal_code": "9000", "city": "Gent"},
+    ),
+    # staff accounts: administrators; one's own password: everyone logged in
+    "GET /inventory/beheer/medewerkers": Rule("login login 403 403 ok"),
+    "POST /inventory/beheer/medewerkers": Rule(
+        "login login 403 403 ok",
+        form={"name": "Staff C", "email": "c@example.org", "password": "<password>", "role": "staff"},
+    ),
+    "GET /inventory/beheer/medewerkers/<int:staff_id>": Rule("login login 403 403 ok"),
+    "POST /inventory/beheer/medewerkers/<int:staff_id>": Rule(
+        "login login 403 403 ok",
+        form={"name": "Staff A", "role": "staff", "location_ids": "<location_id>", "active": "yes"},
+    ),
+    "POST /inventory/beheer/medewerkers/<int:staff_id>/nieuw-wachtwoord": Rule(
+        "login login 403 403 ok", form={}, fresh=True
+    ),
+    "GET /inventory/beheer/wachtwoord": STAFF_PAGE,
+    "POST /inventory/beheer/wachtwoord": Rule(
+        "login login ok ok ok", form={"current_password": "fout", "new_password": "<password>", "again": "<password>"}
     ),
     "GET /inventory/beheer/voorwaarden/<int:requirement_id>": STAFF_PAGE,
     "POST /inventory/beheer/voorwaarden/<int:requirement_id>": Rule(

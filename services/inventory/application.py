@@ -10,7 +10,7 @@ back before the error leaves, so a refused change leaves neither the change nor 
 - requirements: ``create_requirement``, ``update_requirement``;
 - assets: ``create_asset``, ``update_asset``, ``retire_asset``;
 - maintenance windows: ``add_maintenance``, ``remove_maintenance``;
-- staff accounts: ``add_staff``, ``change_staff``;
+- staff accounts: ``add_staff``, ``change_staff``, ``reset_password``, ``change_own_password``;
 - credentials: ``log_in``, ``log_out``, ``mint_token``, ``revoke_token``.
 
 A write that names the version it read (``expected_version``, from If-Match or the form) is refused with
@@ -19,6 +19,7 @@ PreconditionFailed when that version is stale; ``None`` skips the check.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -122,6 +123,24 @@ def change_staff(session: Session, staff_id: int, data: dict[str, Any], actor: P
     credentials. Raises NotFound, Forbidden, UnknownReference."""
     with unit_of_work(session):
         return staff.change_staff(session, staff_id, data, actor)
+
+
+def reset_password(session: Session, staff_id: int, actor: Principal | None) -> tuple[StaffAccount, str]:
+    """An administrator gives another account a new, random password (returned once, never stored in the
+    clear), for a staff member who forgot theirs; older sessions and tokens of the account are void.
+    Raises NotFound, Forbidden (not an administrator, or one's own account)."""
+    password = secrets.token_urlsafe(12)  # 16 characters: past StaffInSchema's minimum of 12
+    with unit_of_work(session):
+        return staff.change_staff(session, staff_id, {"password": password}, actor), password
+
+
+def change_own_password(
+    session: Session, actor: Principal | None, current_password: str, new_password: str, settings: Settings
+) -> Principal:
+    """Change one's own password (proving the current one); returns a fresh session's claims, as every older
+    credential of the account is now void. Raises Unauthorized, NotFound, InvalidInput."""
+    with unit_of_work(session):
+        return staff.change_own_password(session, actor, current_password, new_password, settings.session_hours)
 
 
 # --- credentials --------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The Ghent demo data of ../shared/DOMAIN.md: community centres, the caravan, the give-box, sewing machines.
 
 Loaded through the domain functions, so every row also leaves its event in the outbox like a real change.
-Loading twice changes nothing. Addresses and opening hours are illustrative, not the centres' real ones.
+Loading twice changes nothing. Addresses and opening hours are illustrative, not the centres' real ones. Every
+centre has an address in the non-routable demo domain (``uitleen.demo``, like the staff accounts), so staff alerts
+(a new request, an escalation, the digest) are sent in ``make run`` rather than skipped; a demo centre loaded
+before it had one gets it on the next load.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ WITH_SATURDAY = [*WEEKDAYS_OFFICE, {"weekday": 5, "opens": time(10), "closes": t
 LOCATIONS: list[dict[str, Any]] = [
     {
         "code": "bc-bloemekenswijk",
+        "email": "bc-bloemekenswijk@uitleen.demo",
         "name": "Buurtcentrum Bloemekenswijk",
         "street": "Ottogracht 1",
         "postal_code": "9000",
@@ -34,6 +38,7 @@ LOCATIONS: list[dict[str, Any]] = [
     },
     {
         "code": "bc-dampoort",
+        "email": "bc-dampoort@uitleen.demo",
         "name": "Buurtcentrum Dampoort",
         "street": "Dampoortstraat 2",
         "postal_code": "9000",
@@ -42,6 +47,7 @@ LOCATIONS: list[dict[str, Any]] = [
     },
     {
         "code": "bc-nieuw-gent",
+        "email": "bc-nieuw-gent@uitleen.demo",
         "name": "Buurtcentrum Nieuw Gent–Sint-Amandsberg",
         "street": "Sint-Amandsbergse Steenweg 3",
         "postal_code": "9040",
@@ -50,6 +56,7 @@ LOCATIONS: list[dict[str, Any]] = [
     },
     {
         "code": "bc-sluizeken",
+        "email": "bc-sluizeken@uitleen.demo",
         "name": "Buurtcentrum Sluizeken",
         "street": "Sluizeken 4",
         "postal_code": "9000",
@@ -58,6 +65,7 @@ LOCATIONS: list[dict[str, Any]] = [
     },
     {
         "code": "bc-gentbrugge",
+        "email": "bc-gentbrugge@uitleen.demo",
         "name": "Buurtcentrum Gentbrugge",
         "street": "Brusselsesteenweg 5",
         "postal_code": "9050",
@@ -66,6 +74,7 @@ LOCATIONS: list[dict[str, Any]] = [
     },
     {
         "code": "bc-rooigem",
+        "email": "bc-rooigem@uitleen.demo",
         "name": "Buurtcentrum Rooigem",
         "street": "Rooigemlaan 6",
         "postal_code": "9000",
@@ -74,6 +83,7 @@ LOCATIONS: list[dict[str, Any]] = [
     },
     {
         "code": "bc-muide",
+        "email": "bc-muide@uitleen.demo",
         "name": "Buurtcentrum Muide",
         "street": "Muidepoort 7",
         "postal_code": "9000",
@@ -82,6 +92,7 @@ LOCATIONS: list[dict[str, Any]] = [
     },
     {
         "code": "bc-brugse-poort",
+        "email": "bc-brugse-poort@uitleen.demo",
         "name": "Buurtcentrum Brugse Poort",
         "street": "Bevrijdingslaan 8",
         "postal_code": "9000",
@@ -235,9 +246,12 @@ def load_demo_data(session: Session) -> dict[str, int]:
     """Create what is missing of the demo data (caller commits); returns how many rows of each were added."""
     added = {"locations": 0, "requirements": 0, "assets": 0, "staff": 0}
     for data in LOCATIONS:
-        if session.scalar(sa.select(Location.id).where(Location.code == data["code"])) is None:
+        existing = session.scalar(sa.select(Location).where(Location.code == data["code"]))
+        if existing is None:
             locations.create_location(session, data, actor=None)
             added["locations"] += 1
+        elif existing.email is None:  # loaded before the demo centres had an address
+            locations.update_location(session, existing.id, {"email": data["email"]}, None, actor=None)
     for data in REQUIREMENTS:
         if session.scalar(sa.select(Requirement.id).where(Requirement.code == data["code"])) is None:
             requirements.create_requirement(session, data, actor=None)

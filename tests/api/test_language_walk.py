@@ -179,6 +179,64 @@ VISITS: dict[str, dict[str, list[Visit]]] = {
                 typed=("nooit",),
             ),
         ],
+        "beheer.new_asset_page": [Visit("/beheer/materiaal/nieuw", staff=True)],
+        "beheer.create_asset": [
+            Visit(
+                "/beheer/materiaal/nieuw",
+                staff=True,
+                method="POST",
+                form={"code": "B!", "name_nl": "Bakfiets", "name_en": "", "quantity": "x"},
+                status=422,
+                typed=("B!", "Bakfiets"),
+            )
+        ],
+        "beheer.retire": [Visit("/beheer/materiaal/{asset_id}/uit-gebruik", staff=True, method="POST", status=422)],
+        "beheer.staff_page": [Visit("/beheer/medewerkers", staff=True)],
+        "beheer.add_staff": [
+            Visit(
+                "/beheer/medewerkers",
+                staff=True,
+                method="POST",
+                form={"name": "Staff C", "email": "c at example", "password": "kort"},
+                status=422,
+                typed=("c at example",),
+            )
+        ],
+        "beheer.account_page": [Visit("/beheer/medewerkers/99", staff=True)],
+        "beheer.change_staff": [
+            Visit("/beheer/medewerkers/99", staff=True, method="POST", form={"name": ""}, status=422)
+        ],
+        # the walk's administrator is account 99 (tests/support/pages_world.py): their own password is refused
+        "beheer.reset_password": [
+            Visit("/beheer/medewerkers/99/nieuw-wachtwoord", staff=True, method="POST", status=403)
+        ],
+        "beheer.password_page": [Visit("/beheer/wachtwoord", staff=True)],
+        "beheer.change_password": [
+            Visit("/beheer/wachtwoord", staff=True, method="POST", form={"current_password": "x"}, status=422)
+        ],
+        "beheer.centres_page": [Visit("/beheer/centra", staff=True)],
+        "beheer.centre_page": [Visit("/beheer/centra/{location_id}", staff=True)],
+        "beheer.update_centre": [
+            Visit(
+                "/beheer/centra/{location_id}",
+                staff=True,
+                method="POST",
+                form={"name": "", "email": "balie at centrum", "hours-0-0-opens": "9:00"},
+                status=422,
+                typed=("balie at centrum",),
+            )
+        ],
+        "beheer.new_centre_page": [Visit("/beheer/centra/nieuw", staff=True)],
+        "beheer.create_centre": [
+            Visit(
+                "/beheer/centra/nieuw",
+                staff=True,
+                method="POST",
+                form={"code": "BC!", "name": "Nieuw", "street": "Straat 1", "postal_code": "90"},
+                status=422,
+                typed=("BC!",),
+            )
+        ],
         "beheer.requirement_page": [Visit("/beheer/voorwaarden/{requirement_id}", staff=True)],
         "beheer.update_requirement": [
             Visit("/beheer/voorwaarden/{requirement_id}", staff=True, method="POST", form={"version": "1"}, status=422)

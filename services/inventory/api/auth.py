@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, make_response
+from flask import Response, current_app, jsonify, make_response
 from flask.views import MethodView
 
 from services.inventory import application
@@ -46,6 +46,27 @@ def login_key() -> str:
 login_attempts = limiter.shared_limit(configured("LOGIN_LIMIT"), scope="login")
 login_failures = limiter.shared_limit(
     configured("LOGIN_FAILURE_LIMIT"), scope="login-failures", key_func=login_key, deduct_when=failed_login
+)
+
+
+def password_key() -> str:
+    """The own-password form's back-off: per address and logged-in account."""
+    principal = current_principal()
+    return f"{client_address()}:staff-{principal.staff_id if principal else 0}"
+
+
+def wrong_current_password(response: Response) -> bool:
+    """Only a wrong current password counts (the page marks it: ``X-Uitleen-Password-Wrong``)."""
+    return response.headers.pop("X-Uitleen-Password-Wrong", None) is not None
+
+
+# Proving the current password on the own-password page (services/inventory/web/accounts.py) is guessing a
+# password too: the login's failure limit, in its own window, per account.
+password_failures = limiter.shared_limit(
+    configured("LOGIN_FAILURE_LIMIT"),
+    scope="password-failures",
+    key_func=password_key,
+    deduct_when=wrong_current_password,
 )
 
 

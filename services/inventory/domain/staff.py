@@ -15,7 +15,7 @@ from services.inventory.domain.permissions import check_is_admin
 from services.inventory.models import Location, StaffAccount
 from shared import clock
 from shared.auth import Principal, hash_password, verify_password
-from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from shared.fields import normalise_email
 
 # Verifying against a fixed hash when the e-mail is unknown costs the same time as a real check, so the
@@ -144,15 +144,39 @@ def change_staff(session: Session, staff_id: int, data: dict[str, Any], actor: P
         account.password_hash = hash_password(data["password"])
     after = (account.role, [location.id for location in account.locations], account.active)
     if before != after or data.get("password"):
-        account.claims_generation += 1
-        session.flush()
-        emit(
-            session,
-            "staff.changed",
-            {"staff_id": account.id, "generation": account.claims_generation, "changed_at": clock.now().isoformat()},
-        )
+        _void_older_credentials(session, account)
     session.flush()
     return account
+
+
+def _void_older_credentials(session: Session, account: StaffAccount) -> None:
+    """A new claims generation: every session and token signed before now is void, at every service."""
+    account.claims_generation += 1
+    session.flush()
+    emit(
+        session,
+        "staff.changed",
+        {"staff_id": account.id, "generation": account.claims_generation, "changed_at": clock.now().isoformat()},
+    )
+
+
+def change_own_password(
+    session: Session, actor: Principal | None, current_password: str, new_password: str, session_hours: int
+) -> Principal:
+    """A staff member changes their own password, proving the current one. Every older session and token of the
+    account is void (as with any password change); the returned claims are a fresh session's, so the one asking
+    stays logged in. Raises Unauthorized (nobody logged in), NotFound, InvalidInput (``current_password``:
+    ``password_wrong``; ``new_password``: ``password_unchanged``)."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    account = get_staff(session, actor.staff_id)
+    if not verify_password(account.password_hash, current_password):
+        raise InvalidInput("The current password is not correct.", field="current_password", code="password_wrong")
+    if verify_password(account.password_hash, new_password):
+        raise InvalidInput("The new password is the old one.", field="new_password", code="password_unchanged")
+    account.password_hash = hash_password(new_password)
+    _void_older_credentials(session, account)
+    return start_session(session, account, session_hours)
 
 
 def get_account(session: Session, staff_id: int) -> StaffAccount:

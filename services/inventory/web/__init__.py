@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from services.inventory import application
 from services.inventory.api.auth import login_attempts, login_failures
-from services.inventory.web import beheer, tokens  # noqa: F401  (tokens adds its routes to beheer)
+from services.inventory.web import accounts, beheer, centres, tokens  # noqa: F401  (they add routes to beheer)
 from shared.auth import clear_session_cookie, current_principal, set_session_cookie
 from shared.config import Settings
 from shared.db import get_session

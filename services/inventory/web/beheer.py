@@ -10,23 +10,32 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from services.inventory import application
+from services.inventory.api.schemas import AssetInSchema
 from services.inventory.domain import assets, maintenance, requirements
 from services.inventory.models import Asset, Location
 from shared.auth import current_principal
 from shared.db import get_session
-from shared.errors import DomainError, PreconditionFailed
+from shared.errors import DomainError, PreconditionFailed, schema_problems
 from shared.pages import require_staff_login
 from shared.timeparse import AmbiguousLocalTime, NonExistentLocalTime, parse_instant, whole_number
 
 blp = Blueprint("beheer", __name__, url_prefix="/beheer", template_folder="templates")
 require_staff_login(blp)
+
+
+@blp.context_processor
+def _menu() -> dict[str, Any]:
+    """The pages the management menu (beheer_menu.html) may link to."""
+    return {"menu_endpoints": set(current_app.view_functions)}
+
 
 TEXTS = {
     "name_nl": _l("Naam (Nederlands)"),
@@ -252,3 +261,101 @@ def update_requirement(requirement_id: int) -> Response | tuple[str, int]:
     else:
         flash(_("Bewaard."), "ok")
     return redirect(url_for("beheer.requirement_page", requirement_id=requirement_id), code=303)
+
+
+# --- a new asset; retiring one -------------------------------------------------------------------------------
+
+CATEGORY_NAMES = {
+    "give_box": _l("give-box"),
+    "caravan": _l("caravan"),
+    "vehicle": _l("voertuig"),
+    "tool": _l("gereedschap"),
+    "sewing_machine": _l("naaimachine"),
+    "repair_kit": _l("herstelkoffer"),
+    "other": _l("iets anders"),
+}
+# What the API's schema says about a field of the new-asset form, in the page's words.
+ASSET_FIELD_TEXTS = {
+    "code": _l("Gebruik 2 tot 40 kleine letters, cijfers, '-' of '_'."),
+    "name_nl": _l("Vul dit in (één regel, hoogstens 200 tekens)."),
+    "name_en": _l("Vul dit in (één regel, hoogstens 200 tekens)."),
+    "description_nl": _l("Hoogstens 5000 tekens."),
+    "description_en": _l("Hoogstens 5000 tekens."),
+    "category": _l("Kies een soort."),
+    "location_id": _l("Kies een buurtcentrum."),
+    "quantity": _l("Minstens 1."),
+    "min_loan_hours": _l("Minstens 1 uur."),
+    "max_loan_hours": _l("Minstens 1 uur, of leeg."),
+}
+
+
+def _my_centres() -> list[Location]:
+    principal = current_principal()
+    rows = get_session().scalars(sa.select(Location).order_by(Location.name))
+    return [loc for loc in rows if principal is not None and principal.works_at(loc.id)]
+
+
+def _new_asset_page(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    html = render_template(
+        "beheer_asset_new.html",
+        centres=_my_centres(),
+        categories=CATEGORY_NAMES,
+        catalogue=requirements.list_requirements(get_session()),
+        errors=errors or {},
+        form=request.form if request.method == "POST" else {},
+        fields=TEXTS,
+        numbers=NUMBERS,
+    )
+    return html, status
+
+
+@blp.get("/materiaal/nieuw")
+def new_asset_page() -> tuple[str, int]:
+    return _new_asset_page()
+
+
+@blp.post("/materiaal/nieuw")
+def create_asset() -> Response | tuple[str, int]:
+    errors: dict[str, str] = {}
+    data = _asset_changes(request.form, errors)
+    data["code"] = request.form.get("code", "").strip()
+    data["category"] = request.form.get("category", "")
+    location_id = whole_number(request.form.get("location_id", ""))
+    if location_id is None:
+        errors["location_id"] = str(ASSET_FIELD_TEXTS["location_id"])
+    if errors:
+        return _new_asset_page(errors, 422)
+    try:
+        body = AssetInSchema().load({**data, "location_id": location_id})
+    except ma.ValidationError as invalid:
+        for problem in schema_problems(invalid.messages):
+            name = problem.field.split(".")[0]
+            message = CODES.get(problem.code) or ASSET_FIELD_TEXTS.get(name) or _("Kijk dit na.")
+            errors.setdefault(name if name in ASSET_FIELD_TEXTS else "general", str(message))
+        return _new_asset_page(errors, 422)
+    try:
+        asset = application.create_asset(get_session(), body, current_principal())
+    except DomainError as error:
+        if error.status == 403:
+            return _new_asset_page({"location_id": not_your_centre()}, 403)
+        field = "code" if error.problem == "duplicate-code" else (field_of(error) or "general")
+        message = _("Die code is al in gebruik.") if field == "code" else explain(error, not_your_centre())
+        return _new_asset_page({field: message}, 422)
+    flash(_("Materiaal toegevoegd."), "ok")
+    return redirect(url_for("beheer.asset_page", asset_id=asset.id), code=303)
+
+
+@blp.post("/materiaal/<int:asset_id>/uit-gebruik")
+def retire(asset_id: int) -> Response | tuple[str, int]:
+    if request.form.get("confirm") != "yes":
+        return asset_page(asset_id, {"confirm": _("Vink aan dat je dit materiaal definitief uit gebruik neemt.")}, 422)
+    here = url_for("beheer.asset_page", asset_id=asset_id)
+    try:
+        application.retire_asset(get_session(), asset_id, _form_version(), current_principal())
+    except PreconditionFailed:
+        flash(stale(), "error")
+        return redirect(here, code=303)
+    except DomainError as error:
+        return _refused(asset_id, error, "confirm")
+    flash(_("Dit materiaal is nu uit gebruik: het kan niet meer aangevraagd worden."), "ok")
+    return redirect(here, code=303)

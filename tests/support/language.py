@@ -131,7 +131,9 @@ def readable_text(html: str, language: str) -> tuple[str | None, str]:
 
 
 # Addresses of the web and of mailboxes are names, in no language ("www.gegevensbeschermingsautoriteit.be").
-ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b[\w.-]+\.(?:be|org|gent|demo|example)\b")
+# Addresses, links and request references (``UIT-`` and eight random letters and digits: "UIT-BY7Q2K3M" holds
+# the "word" BY) are data, not the page's words.
+ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b[\w.-]+\.(?:be|org|gent|demo|example)\b|\bUIT-[A-Z0-9]{8}\b")
 
 
 def _whole(value: str) -> re.Pattern[str]:

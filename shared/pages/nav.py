@@ -23,6 +23,7 @@ STAFF_HOME = "/staff"
 LOGIN = "/inventory/login"
 LOGOUT = "/inventory/logout"
 PRIVACY = "/privacy"
+CENTRE_PAGE = "/inventory/beheer/centra/{id}"  # a centre's e-mail, phone and opening hours (inventory's beheer)
 
 
 @dataclass(frozen=True)

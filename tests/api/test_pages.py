@@ -369,3 +369,27 @@ def test_staff_cancel_an_approved_loan_of_their_centre_with_a_reason(
 def _reference(database: Database, request_id: int) -> str:
     with database.session_factory() as session:
         return str(session.scalar(sa.select(BookingRequest.reference).where(BookingRequest.id == request_id)))
+
+
+def test_the_dashboard_names_the_readers_centres_whose_alerts_are_skipped(
+    pages: FlaskClient, environ: dict[str, str], databases: dict[str, Database], demo: InventoryFeed
+) -> None:
+    """Issue 12, point 14: a centre without an e-mail address silently missed every staff alert."""
+    from services.inventory.domain.locations import update_location
+    from services.inventory.models import Location
+
+    database = databases["booking"]
+    dampoort = caravan_location(database)
+    staff = staff_pages(environ, database, [dampoort])
+    assert 'id="zonder-email"' not in staff.get("/staff").get_data(as_text=True)  # the demo centres have one
+    with databases["inventory"].transaction() as session:
+        centre = session.get(Location, dampoort)
+        assert centre is not None
+        update_location(session, dampoort, {"email": None}, centre.version, actor=None)
+    demo.relay()
+    html = staff.get("/staff").get_data(as_text=True)
+    notice = re.search(r'<div class="card notice" role="status" id="zonder-email">(.*?)</div>', html, re.S)
+    assert notice and "Meldingen worden niet verstuurd" in notice.group(1)
+    assert f'href="/inventory/beheer/centra/{dampoort}">Buurtcentrum Dampoort</a>' in notice.group(1)
+    elsewhere = staff_pages(environ, database, [dampoort + 1000])
+    assert 'id="zonder-email"' not in elsewhere.get("/staff").get_data(as_text=True)

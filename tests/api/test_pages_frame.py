@@ -291,6 +291,7 @@ def test_the_navigations_paths_are_pages_of_the_apps_they_name(apps: dict[str, F
         (nav.HOME, "GET"),
         (nav.PRIVACY, "GET"),
         (nav.STAFF_HOME, "GET"),
+        (nav.CENTRE_PAGE.format(id=1), "GET"),
     ]
     for path, method in paths:
         name = app_of(path)

@@ -127,15 +127,19 @@ class Dashboard:
     cards: list[Card]
     asset_names: dict[int, tuple[str, str]]
     codes: set[str]
+    # the reader's centres without an e-mail address: their staff alerts (new request, escalation, digest) are
+    # skipped by notify until one is set
+    without_email: list[InvLocation]
 
 
 def dashboard(session: Session, centres: Centres) -> Dashboard:
     """What waits for a decision at the reader's centres, oldest first, each with what competes with it."""
     waiting = pending(session, centres)
-    locations = {loc.id: loc for loc in session.scalars(sa.select(InvLocation))} if waiting else {}
+    locations = {loc.id: loc for loc in session.scalars(sa.select(InvLocation).order_by(InvLocation.name))}
     competing = competitions(session, waiting)
     cards = [Card(r, competing[r.id], locations.get(r.location_id)) for r in waiting]
-    return Dashboard(cards, asset_names(session, waiting), _codes(waiting))
+    silent = [loc for loc in locations.values() if not loc.email and (centres is None or loc.id in centres)]
+    return Dashboard(cards, asset_names(session, waiting), _codes(waiting), silent)
 
 
 @dataclass(frozen=True)

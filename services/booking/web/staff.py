@@ -76,7 +76,12 @@ def dashboard() -> str:
         }
         for card in board.cards
     ]
-    return render_template("staff/dashboard.html", cards=cards, labels=forms.requirement_labels(db, board.codes))
+    return render_template(
+        "staff/dashboard.html",
+        cards=cards,
+        labels=forms.requirement_labels(db, board.codes),
+        without_email=board.without_email,
+    )
 
 
 DONE = {

@@ -27,6 +27,21 @@ OFFICE_HOURS = [{"weekday": d, "opens": time(8), "closes": time(20)} for d in ra
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
+def no_holiday(day: int) -> int:
+    """``day`` (days after NOW's date) moved past Belgium's legal holidays (every centre with a timetable closes
+    on them): the ``day``-th day that is not a holiday, counting from NOW's date. Days up to 48 are unchanged
+    (the first holiday after NOW is Easter Monday, 22 April 2030, day 49)."""
+    from services.booking.domain.holidays import holiday_on
+
+    start, offset, counted = date(2030, 3, 4), 0, 0
+    while True:
+        if holiday_on(start + timedelta(days=offset)) is None:
+            if counted == day:
+                return offset
+            counted += 1
+        offset += 1
+
+
 def at(day: int, hour: int, minute: int = 0) -> str:
     """A Brussels wall-clock time ``day`` days after NOW's date, as the form sends it (no offset)."""
     moment = datetime.combine(date(2030, 3, 4) + timedelta(days=day), time(hour, minute))

@@ -29,7 +29,7 @@ from shared.config import load_settings
 from shared.db import Database
 from shared.migrations import upgrade
 from tests import conftest
-from tests.booking_fixtures import InventoryFeed, at, request_body
+from tests.booking_fixtures import InventoryFeed, at, no_holiday, request_body
 from tests.support.postgres import OwnPostgres
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +94,8 @@ def test_postgres_restarted_under_load_fails_cleanly_and_loses_nothing(postgres:
         while not enough.is_set():
             number += 1
             name = f"Initiatief {client}-{number}"
-            body = request_body(asset, at(1 + number % 300, 10), at(1 + number % 300, 15), initiative=name)
+            day = no_holiday(1 + number % 300)
+            body = request_body(asset, at(day, 10), at(day, 15), initiative=name)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:

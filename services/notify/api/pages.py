@@ -27,9 +27,11 @@ blp = Blueprint("pages", __name__, description="Captured mail, call list, calend
 
 FEED_STATUSES = feeds.FEED_STATUSES
 
-MAIL_PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Verstuurde mail (demo)</title>
+MAIL_PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Verstuurde mail (demo)</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-article{border:1px solid #ccc;margin:1rem 0;padding:.5rem 1rem}pre{white-space:pre-wrap}</style></head><body>
+article{border:1px solid #ccc;margin:1rem 0;padding:.5rem 1rem}
+pre{white-space:pre-wrap;overflow-wrap:anywhere}</style></head><body>
 <h1>Verstuurde mail</h1><p>De demo verstuurt niets: elke mail staat hier ({{ mails|length }}, nieuwste eerst{% if not
 admin %}, van de buurtcentra waar je werkt{% endif %}).</p>
 {% for m in mails %}<article><h2>{{ m.subject }}</h2><p>Aan: {{ m.recipient }} · {{ m.captured_at }} ·

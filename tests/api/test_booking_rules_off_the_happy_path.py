@@ -240,3 +240,16 @@ def test_a_public_holiday_is_closed_everywhere_in_the_form_the_api_the_search_an
     page = client.post(form_url, data=form)
     beside = re.search(r'<p class="field-error" id="pickup_date-fout">(.*?)</p>', page.get_data(as_text=True), re.S)
     assert page.status_code == 422 and beside and "Op Kerstmis (een feestdag) is" in beside.group(0)
+
+
+def test_the_forms_earliest_pick_up_is_the_rules_full_hour_not_the_minute(demo_suite: Embedded) -> None:
+    """Issue 12, point 19: the form said "ten vroegste ophalen op … om 08:05" (now plus the lead time, to the
+    minute) where the rule itself allows the next full hour."""
+    from datetime import timedelta
+
+    from shared import clock
+    from tests.booking_fixtures import NOW
+
+    clock.set_clock(NOW + timedelta(minutes=5))
+    html = demo_suite.client().get("/lenen/naaimachines-nieuw-gent/aanvraag").get_data(as_text=True)
+    assert "ten vroegste ophalen op dinsdag 5 maart 2030 om 09:00" in html, re.findall(r"ten vroegste[^<]*", html)

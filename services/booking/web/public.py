@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -27,6 +26,7 @@ from services.booking.domain.commands import ByLink, Cancel, Decision, Withdraw
 from services.booking.domain.errors import Code, IdempotencyKeyReused, LinkNotFound
 from services.booking.domain.lifecycle import REQUESTER, Actor, can
 from services.booking.domain.links import status_path
+from services.booking.domain.requests import earliest_pickup
 from services.booking.domain.vocabulary import Action
 from services.booking.limits import LINK_MISS_SCOPE, LINK_SCOPE, configured, unknown_link
 from services.booking.queries import availability
@@ -138,7 +138,7 @@ def render_form(
             form=form,
             errors=errors,
             drivers=forms.DRIVER_CHOICES,
-            earliest=None if staff_mode else clock.now() + timedelta(hours=asset.lead_time_hours),
+            earliest=None if staff_mode else earliest_pickup(asset, clock.now()),  # the rule's own full hour
             staff_mode=staff_mode,
             # the dates are taken: offer to file it anyway, as a wish (kept ticked once ticked)
             ask_wish=dates_taken or form.get("file_if_taken") == "yes",

@@ -229,7 +229,14 @@ def test_desk_request_calendar_hand_over_return_statistics(page: Page, live: Liv
     visit(page, live("/staff/kalender?vanaf=2030-03-04"), "12-calendar-week")
     expect(page.locator(".planning")).to_contain_text(reference)
     page.get_by_role("link", name="Maand").click()
-    expect(page.locator(".planning caption")).to_contain_text("maart 2030")
+    expect(page.locator(".lead")).to_contain_text("maart 2030")
+    # the month names each loan once, in words, as a link to its request (it showed 4-character fragments,
+    # clipped at the 17th at 1280 px)
+    loan = page.locator(".agenda li", has_text=reference)
+    expect(loan).to_have_count(1)
+    expect(loan).to_contain_text("Speelstraat Muide")
+    expect(loan.get_by_role("link")).to_have_attribute("href", re.compile(r"^/staff/aanvragen/\d+$"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     check_accessibility(page, "calendar month")
     screenshot(page, "13-calendar-month")
 

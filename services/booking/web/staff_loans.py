@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template, request
 from werkzeug.wrappers import Response
 
@@ -68,8 +70,30 @@ def calendar() -> str:
         view=view,
         days=grid.days,
         rows=grid.rows,
+        agenda=month_agenda(grid.days, grid.rows) if view == "maand" else [],
         today=today,
         first=grid.days[0],
         previous=grid.previous,
         following=grid.following,
     )
+
+
+def month_agenda(days: list[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The month as a list per asset: each loan and maintenance window once, with its first and last day in the
+    month, in words and linked (31 day columns left each loan a fragment of its reference, clipped on a screen)."""
+    agenda = []
+    for row in rows:
+        spans: dict[tuple[str, int], dict[str, Any]] = {}
+        for day, cell in zip(days, row["cells"], strict=True):
+            for entry in cell:
+                if entry["kind"] == "buffer":
+                    continue
+                key = (
+                    ("maintenance", entry["window"].id)
+                    if entry["kind"] == "maintenance"
+                    else ("loan", entry["booking"].id)
+                )
+                span = spans.setdefault(key, {**entry, "first": day, "last": day})
+                span["last"] = day
+        agenda.append({"asset": row["asset"], "spans": sorted(spans.values(), key=lambda span: span["first"])})
+    return agenda

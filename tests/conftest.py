@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.support.embedded",
     "tests.support.api_routes",
     "tests.support.busy_month",
+    "tests.support.notify",  # notify's databases, config, senders, pipeline and app (no import per test file)
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,24 +12,13 @@ from services.notify.models import DeadLetter, ProcessedEvent
 from shared import clock
 from shared.consumer import record_dead_letter
 from tests.event_factories import booking_envelope, write_booking_events
-from tests.support.notify import (  # noqa: F401
-    Pipeline,
-    booking_db,
-    capture_sender,
-    notify_app,
-    notify_client,
-    notify_config,
-    notify_db,
-    pipeline,
-    sender,
-    staff_headers,
-)
+from tests.support.notify import Pipeline, staff_headers
 
 pytestmark = [pytest.mark.postgres]
 T0 = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
 
 
-def run(pipeline: Pipeline, verb: str, **payload: object) -> None:  # noqa: F811
+def run(pipeline: Pipeline, verb: str, **payload: object) -> None:
     clock.set_clock(T0)
     with pipeline.booking_db.transaction() as session:
         write_booking_events(session, [booking_envelope(verb, occurred_at=T0, **payload)])
@@ -38,12 +27,12 @@ def run(pipeline: Pipeline, verb: str, **payload: object) -> None:  # noqa: F811
 
 
 @pytest.fixture
-def captured(pipeline: Pipeline, capture_sender: CaptureSender) -> Pipeline:  # noqa: F811
+def captured(pipeline: Pipeline, capture_sender: CaptureSender) -> Pipeline:
     pipeline.sender = capture_sender
     return pipeline
 
 
-def test_delivery_log_is_for_staff_and_searchable(notify_client: FlaskClient, captured: Pipeline) -> None:  # noqa: F811
+def test_delivery_log_is_for_staff_and_searchable(notify_client: FlaskClient, captured: Pipeline) -> None:
     run(captured, "submitted")
     assert notify_client.get("/deliveries").status_code == 401
     response = notify_client.get("/deliveries?status=sent&recipient=buren", headers=staff_headers())
@@ -57,14 +46,14 @@ def test_delivery_log_is_for_staff_and_searchable(notify_client: FlaskClient, ca
     assert {r["kind"] for r in by_ref.json} == {"request_received", "new_request", "expiry_warning"}
 
 
-def test_captured_mail_page_shows_the_mail(notify_client: FlaskClient, captured: Pipeline) -> None:  # noqa: F811
+def test_captured_mail_page_shows_the_mail(notify_client: FlaskClient, captured: Pipeline) -> None:
     run(captured, "approved")
     page = notify_client.get("/outbox-mail", headers=staff_headers())  # staff only: tests/api/test_outbox_mail.py
     assert page.status_code == 200 and "Goedgekeurd: je aanvraag UL-00001" in page.text
     assert "agenda-afspraak (.ics)" in page.text
 
 
-def test_dead_letters_listed_and_replayed_by_admins(notify_client: FlaskClient, notify_db) -> None:  # noqa: F811
+def test_dead_letters_listed_and_replayed_by_admins(notify_client: FlaskClient, notify_db) -> None:
     envelope = booking_envelope("submitted")
     letter_id = record_dead_letter(notify_db, DeadLetter, envelope.to_dict(), RuntimeError("db down"), 9)
     assert notify_client.get("/dead-letters", headers=staff_headers()).status_code == 403
@@ -78,7 +67,7 @@ def test_dead_letters_listed_and_replayed_by_admins(notify_client: FlaskClient, 
     assert notify_client.post("/dead-letters/999/replay", headers=staff_headers(role="admin")).status_code == 404
 
 
-def test_call_list_and_ical_feeds(notify_client: FlaskClient, captured: Pipeline) -> None:  # noqa: F811
+def test_call_list_and_ical_feeds(notify_client: FlaskClient, captured: Pipeline) -> None:
     pickup = datetime(2027, 6, 12, 8, tzinfo=UTC)
     run(captured, "approved", email=None, pickup_at=pickup)
     day = (pickup - timedelta(days=2)).date().isoformat()
@@ -97,9 +86,9 @@ def test_call_list_and_ical_feeds(notify_client: FlaskClient, captured: Pipeline
 
 
 def test_metrics_report_notifications_by_kind_and_status_queue_and_dead_letters(
-    notify_client: FlaskClient,  # noqa: F811
+    notify_client: FlaskClient,
     captured: Pipeline,
-    notify_db,  # noqa: F811
+    notify_db,
 ) -> None:
     run(captured, "submitted")
     record_dead_letter(notify_db, DeadLetter, booking_envelope("approved").to_dict(), RuntimeError("boom"), 5)

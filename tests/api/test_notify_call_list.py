@@ -14,26 +14,14 @@ from services.notify.models import CallOutcome, ScheduledNotification
 from shared import clock
 from tests.event_factories import booking_envelope, location_payload, write_booking_events
 from tests.support.forms import csrf_token
-from tests.support.notify import (  # noqa: F401
-    SECRET,
-    Pipeline,
-    RecordingSender,
-    booking_db,
-    notify_app,
-    notify_client,
-    notify_config,
-    notify_db,
-    pipeline,
-    sender,
-    staff_headers,
-)
+from tests.support.notify import SECRET, Pipeline, RecordingSender, staff_headers
 
 pytestmark = [pytest.mark.postgres]
 T0 = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)  # Tuesday 11:00 Brussels
 PICKUP = datetime(2027, 6, 12, 8, 0, tzinfo=UTC)
 
 
-def emit(pipeline: Pipeline, verb: str, at: datetime, **payload: object) -> None:  # noqa: F811
+def emit(pipeline: Pipeline, verb: str, at: datetime, **payload: object) -> None:
     clock.set_clock(at)
     with pipeline.booking_db.transaction() as session:
         write_booking_events(session, [booking_envelope(verb, occurred_at=at, email=None, **payload)])
@@ -52,8 +40,8 @@ def kinds(client: FlaskClient, day: str, **headers: object) -> list[tuple[str, s
 )
 def test_every_message_of_a_phone_only_requester_is_on_the_call_list_of_its_day(
     verb: str,
-    pipeline: Pipeline,  # noqa: F811
-    notify_client: FlaskClient,  # noqa: F811
+    pipeline: Pipeline,
+    notify_client: FlaskClient,
 ) -> None:
     emit(pipeline, verb, T0, reason="Al uitgeleend" if verb in ("rejected", "cancelled") else None)
     expected = {
@@ -74,7 +62,7 @@ def test_every_message_of_a_phone_only_requester_is_on_the_call_list_of_its_day(
         assert {"label": "Reden", "value": "Al uitgeleend"} in entry["facts"]
 
 
-def test_what_to_say_is_in_the_residents_language(pipeline: Pipeline, notify_client: FlaskClient) -> None:  # noqa: F811
+def test_what_to_say_is_in_the_residents_language(pipeline: Pipeline, notify_client: FlaskClient) -> None:
     emit(pipeline, "approved", T0, language="en", pickup_at=PICKUP)
     [entry] = notify_client.get("/call-list?location_id=7&day=2027-06-01", headers=staff_headers()).json
     assert entry["what"] == "Approved: your request UL-00001"
@@ -84,8 +72,8 @@ def test_what_to_say_is_in_the_residents_language(pipeline: Pipeline, notify_cli
 
 
 def test_a_short_notice_pickup_reminder_is_on_todays_list_not_yesterdays(
-    pipeline: Pipeline,  # noqa: F811
-    notify_client: FlaskClient,  # noqa: F811
+    pipeline: Pipeline,
+    notify_client: FlaskClient,
 ) -> None:
     # approved on Friday 11:00 for a caravan picked up on Saturday: its reminder "two days before" is Thursday's
     friday = datetime(2027, 6, 11, 9, 0, tzinfo=UTC)
@@ -97,9 +85,9 @@ def test_a_short_notice_pickup_reminder_is_on_todays_list_not_yesterdays(
 
 
 def test_gebeld_and_niet_bereikt_are_stored_audited_shown_and_carry_over(
-    pipeline: Pipeline,  # noqa: F811
-    notify_client: FlaskClient,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    notify_client: FlaskClient,
+    sender: RecordingSender,
 ) -> None:
     emit(pipeline, "approved", T0, pickup_at=PICKUP)
     emit(pipeline, "rejected", T0, request_id=2, reason="vol")
@@ -144,8 +132,8 @@ def test_gebeld_and_niet_bereikt_are_stored_audited_shown_and_carry_over(
 
 
 def test_one_page_shows_every_centre_of_the_staff_member_and_filters_per_centre(
-    pipeline: Pipeline,  # noqa: F811
-    notify_client: FlaskClient,  # noqa: F811
+    pipeline: Pipeline,
+    notify_client: FlaskClient,
 ) -> None:
     emit(pipeline, "approved", T0, pickup_at=PICKUP)
     elsewhere = location_payload(id=8, name="Buurtcentrum Muide", email="bc.muide@example.org")
@@ -160,7 +148,7 @@ def test_one_page_shows_every_centre_of_the_staff_member_and_filters_per_centre(
     assert "Not reached" in english.get_data(as_text=True) and "Niet bereikt" not in english.get_data(as_text=True)
 
 
-def test_staff_cannot_tick_another_centres_entry(pipeline: Pipeline, notify_client: FlaskClient) -> None:  # noqa: F811
+def test_staff_cannot_tick_another_centres_entry(pipeline: Pipeline, notify_client: FlaskClient) -> None:
     emit(pipeline, "approved", T0, pickup_at=PICKUP)
     with pipeline.notify_db.session_factory() as session:
         row_id = session.scalar(sa.select(ScheduledNotification.id).where(ScheduledNotification.kind == "approved"))

@@ -18,19 +18,7 @@ from services.notify.models import Asset, CalendarFeed
 from shared import clock
 from tests.event_factories import booking_envelope, location_payload, write_booking_events
 from tests.support.forms import csrf_token
-from tests.support.notify import (  # noqa: F401
-    SECRET,
-    Pipeline,
-    booking_db,
-    capture_sender,
-    notify_app,
-    notify_client,
-    notify_config,
-    notify_db,
-    pipeline,
-    sender,
-    staff_headers,
-)
+from tests.support.notify import SECRET, Pipeline, staff_headers
 
 pytestmark = [pytest.mark.postgres]
 T0 = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
@@ -38,7 +26,7 @@ PICKUP = datetime(2027, 6, 12, 8, 0, tzinfo=UTC)
 FEED = re.compile(r'id="new-feed" class="link-box" readonly value="([^"]+)"')
 
 
-def world(pipeline: Pipeline) -> None:  # noqa: F811
+def world(pipeline: Pipeline) -> None:
     clock.set_clock(T0)
     other_centre = location_payload(id=8, name="Buurtcentrum Muide", email="bc.muide@example.org")
     with pipeline.booking_db.transaction() as session:
@@ -93,9 +81,9 @@ def fetch(app_client: FlaskClient, url: str) -> tuple[int, str]:
 
 
 def test_a_secret_feed_is_read_without_a_cookie_and_a_revoked_one_is_gone(
-    pipeline: Pipeline,  # noqa: F811
-    notify_client: FlaskClient,  # noqa: F811
-    notify_app,  # noqa: F811
+    pipeline: Pipeline,
+    notify_client: FlaskClient,
+    notify_app,
 ) -> None:
     world(pipeline)
     url = make(notify_client, "asset", 11)
@@ -133,9 +121,9 @@ def test_a_secret_feed_is_read_without_a_cookie_and_a_revoked_one_is_gone(
 
 
 def test_a_centres_feed_holds_its_own_loans_in_english_if_made_so(
-    pipeline: Pipeline,  # noqa: F811
-    notify_client: FlaskClient,  # noqa: F811
-    notify_app,  # noqa: F811
+    pipeline: Pipeline,
+    notify_client: FlaskClient,
+    notify_app,
 ) -> None:
     world(pipeline)
     token = csrf_token(notify_client, SECRET)
@@ -152,7 +140,7 @@ def test_a_centres_feed_holds_its_own_loans_in_english_if_made_so(
     ]
 
 
-def test_staff_make_feeds_only_for_their_own_centres(pipeline: Pipeline, notify_client: FlaskClient) -> None:  # noqa: F811
+def test_staff_make_feeds_only_for_their_own_centres(pipeline: Pipeline, notify_client: FlaskClient) -> None:
     world(pipeline)
     page = notify_client.get("/agenda", headers=staff_headers(locations=(8,))).get_data(as_text=True)
     assert "Buurtcentrum Muide" in page and "Caravan doorgeefbazaar" not in page
@@ -168,9 +156,9 @@ def test_staff_make_feeds_only_for_their_own_centres(pipeline: Pipeline, notify_
 
 
 def test_the_ics_of_a_captured_mail_is_a_download(
-    pipeline: Pipeline,  # noqa: F811
-    capture_sender: CaptureSender,  # noqa: F811
-    notify_client: FlaskClient,  # noqa: F811
+    pipeline: Pipeline,
+    capture_sender: CaptureSender,
+    notify_client: FlaskClient,
 ) -> None:
     pipeline.sender = capture_sender
     clock.set_clock(T0)

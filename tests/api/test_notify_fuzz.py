@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections import Counter
 
 from tests.fuzzing import fuzz_every_operation, refused_as_unauthenticated
-from tests.support.notify import notify_app, notify_db, staff_headers  # noqa: F401
+from tests.support.notify import staff_headers
 
 EXAMPLES = 25
 
 
-def test_every_notify_operation_answers_within_its_contract(notify_app):  # noqa: F811
+def test_every_notify_operation_answers_within_its_contract(notify_app):
     statuses = fuzz_every_operation(notify_app, "/notify", staff_headers(role="admin"), EXAMPLES)
     assert {"GET /deliveries", "GET /call-list", "GET /dead-letters"} <= set(statuses)
     assert refused_as_unauthenticated(statuses) == []
@@ -20,7 +20,7 @@ def test_every_notify_operation_answers_within_its_contract(notify_app):  # noqa
     assert every_status[200] > 0 and every_status[422] > 0
 
 
-def test_every_notify_operation_answers_staff_of_one_centre_within_its_contract(notify_app):  # noqa: F811
+def test_every_notify_operation_answers_staff_of_one_centre_within_its_contract(notify_app):
     statuses = fuzz_every_operation(notify_app, "/notify", staff_headers(role="staff", locations=(7,)), 10)
     assert refused_as_unauthenticated(statuses) == []
     assert statuses["GET /dead-letters"][403] > 0  # for administrators only, as documented

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from services.notify.models import ScheduledNotification
 from shared import clock
-from tests.support.notify import notify_app, notify_client, notify_db, staff_headers  # noqa: F401
+from tests.support.notify import staff_headers
 
 
-def test_pages_send_the_public_to_the_login(notify_client):  # noqa: F811
+def test_pages_send_the_public_to_the_login(notify_client):
     for path in ("/berichten", "/bellijst"):
         response = notify_client.get(path, base_url="http://localhost/notify")  # mounted as the gateway does
         assert response.status_code == 302
         assert response.headers["Location"] == f"/inventory/login?next=/notify{path}"
 
 
-def test_message_log_shows_only_the_staff_members_centres(notify_client, notify_db):  # noqa: F811
+def test_message_log_shows_only_the_staff_members_centres(notify_client, notify_db):
     now = clock.now()
     with notify_db.transaction() as session:
         for location_id, recipient in ((7, "an@example.org"), (8, "elders@example.org")):

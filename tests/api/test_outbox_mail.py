@@ -12,18 +12,7 @@ from flask.testing import FlaskClient
 from services.notify.models import CapturedMail
 from tests.api.test_notify_api import captured, run  # noqa: F401
 from tests.event_factories import location_payload
-from tests.support.notify import (  # noqa: F401
-    Pipeline,
-    booking_db,
-    capture_sender,
-    notify_app,
-    notify_client,
-    notify_config,
-    notify_db,
-    pipeline,
-    sender,
-    staff_headers,
-)
+from tests.support.notify import Pipeline, staff_headers
 
 pytestmark = [pytest.mark.postgres]
 DAMPOORT, MUIDE = 7, 8
@@ -46,14 +35,14 @@ def subjects(client: FlaskClient, **headers: str) -> str:
     return page.text
 
 
-def test_the_anonymous_visitor_is_told_to_log_in_and_sees_no_mail(notify_client, two_centres_mail):  # noqa: F811
+def test_the_anonymous_visitor_is_told_to_log_in_and_sees_no_mail(notify_client, two_centres_mail):
     page = notify_client.get("/outbox-mail")
     assert page.status_code == 401 and page.mimetype == "text/html"
     assert "Meld je aan als medewerker" in page.text and "/inventory/login?next=/notify/outbox-mail" in page.text
     assert "UL-0000" not in page.text and "Losse mail" not in page.text and "geheim" not in page.text
 
 
-def test_staff_read_the_mail_of_their_own_centres_only(notify_client, two_centres_mail):  # noqa: F811
+def test_staff_read_the_mail_of_their_own_centres_only(notify_client, two_centres_mail):
     dampoort = subjects(notify_client, **staff_headers(locations=(DAMPOORT,)))
     assert "UL-00001" in dampoort and "UL-00002" not in dampoort and "Losse mail" not in dampoort
     muide = subjects(notify_client, **staff_headers(locations=(MUIDE,)))
@@ -62,6 +51,6 @@ def test_staff_read_the_mail_of_their_own_centres_only(notify_client, two_centre
     assert "UL-0000" not in elsewhere
 
 
-def test_an_administrator_reads_all_of_it(notify_client, two_centres_mail):  # noqa: F811
+def test_an_administrator_reads_all_of_it(notify_client, two_centres_mail):
     everything = subjects(notify_client, **staff_headers(role="admin", locations=()))
     assert "UL-00001" in everything and "UL-00002" in everything and "Losse mail" in everything

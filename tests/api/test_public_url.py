@@ -11,7 +11,7 @@ from services.notify.config import load_notify_config
 from shared.config import ConfigError, load_settings
 from tests.api.test_pages import FORM, caravan_form, demo, pages_app  # noqa: F401
 from tests.booking_fixtures import at, request_body
-from tests.support.notify import Pipeline, RecordingSender, notify_db  # noqa: F401
+from tests.support.notify import Pipeline, RecordingSender
 
 HOSTILE = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
 
@@ -27,7 +27,7 @@ def test_a_hostile_host_header_never_reaches_the_confirmation_link(environ, data
     assert re.search(r'id="status-link">https://uitleen\.gent\.be/status/[\w-]+<', page)
 
 
-def test_the_mailed_status_link_follows_port(environ, databases, feed, booking_client, notify_db):  # noqa: F811
+def test_the_mailed_status_link_follows_port(environ, databases, feed, booking_client, notify_db):
     settings = load_settings("notify", {**environ, "PORT": "8123"})
     config = load_notify_config(settings)
     assert config.public_url == "http://127.0.0.1:8123"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from shared.auth import SESSION_COOKIE
 from tests.booking_fixtures import at, request_body, staff_cookie
 from tests.support.forms import csrf_token
-from tests.support.notify import notify_app, notify_db, staff_headers  # noqa: F401
+from tests.support.notify import staff_headers
 
 
 def test_an_instant_at_the_end_of_the_calendar_is_a_422_naming_the_field(feed, booking_client):
@@ -17,13 +17,13 @@ def test_an_instant_at_the_end_of_the_calendar_is_a_422_naming_the_field(feed, b
         assert [e["field"] for e in response.json["errors"]] == ["pickup_at"]
 
 
-def test_the_call_list_of_the_last_day_of_the_calendar_is_a_422(notify_app):  # noqa: F811
+def test_the_call_list_of_the_last_day_of_the_calendar_is_a_422(notify_app):
     client = notify_app.test_client()
     response = client.get("/call-list?location_id=7&day=9999-12-31", headers=staff_headers())
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "day"
 
 
-def test_staff_pages_take_any_day_in_the_query(environ, databases, notify_app):  # noqa: F811
+def test_staff_pages_take_any_day_in_the_query(environ, databases, notify_app):
     from services.booking.web import create_pages_app
     from shared.config import load_settings
 

@@ -22,13 +22,12 @@ from shared.consumer import APPLIED
 from tests.booking_fixtures import InventoryFeed, at, request_body
 from tests.conftest import STAFF_PASSWORD
 from tests.integration.test_token_revocation import deliver
-from tests.support.notify import notify_app, notify_client, notify_db  # noqa: F401
 
 pytestmark = pytest.mark.postgres
 
 
 class World:
-    def __init__(self, inventory_app: Flask, databases, booking_app: Flask, notify_app: Flask, environ) -> None:  # noqa: F811
+    def __init__(self, inventory_app: Flask, databases, booking_app: Flask, notify_app: Flask, environ) -> None:
         self.inventory_app, self.databases, self.environ = inventory_app, databases, environ
         self.booking = booking_app.test_client()
         self.notify = notify_app.test_client()
@@ -67,7 +66,7 @@ class World:
 
 
 @pytest.fixture
-def world(inventory_app, databases, booking_app, notify_app, feed, environ) -> World:  # noqa: F811
+def world(inventory_app, databases, booking_app, notify_app, feed, environ) -> World:
     return World(inventory_app, databases, booking_app, notify_app, environ)
 
 

@@ -14,7 +14,6 @@ from shared.consumer import APPLIED, DUPLICATE, IGNORED, apply_event, consume, r
 from shared.db import Database
 from shared.events import Envelope
 from tests.event_factories import booking_envelope
-from tests.support.notify import notify_db  # noqa: F401
 
 pytestmark = [pytest.mark.postgres]
 
@@ -27,7 +26,7 @@ def counting_handlers(counter: list[int]) -> dict[str, Any]:
     return {"booking.request.submitted": handler}
 
 
-def test_a_redelivered_event_is_skipped(notify_db: Database) -> None:  # noqa: F811
+def test_a_redelivered_event_is_skipped(notify_db: Database) -> None:
     counter: list[int] = []
     envelope = booking_envelope("submitted")
     assert apply_event(notify_db, ProcessedEvent, envelope, counting_handlers(counter)) == APPLIED
@@ -35,7 +34,7 @@ def test_a_redelivered_event_is_skipped(notify_db: Database) -> None:  # noqa: F
     assert counter == [1]
 
 
-def test_concurrent_redeliveries_apply_once(notify_db: Database) -> None:  # noqa: F811
+def test_concurrent_redeliveries_apply_once(notify_db: Database) -> None:
     counter: list[int] = []
     envelope = booking_envelope("submitted")
     outcomes: list[str] = []
@@ -54,7 +53,7 @@ def test_concurrent_redeliveries_apply_once(notify_db: Database) -> None:  # noq
         assert session.scalar(sa.select(sa.func.count()).select_from(ProcessedEvent)) == 1
 
 
-def test_a_failing_handler_commits_nothing(notify_db: Database) -> None:  # noqa: F811
+def test_a_failing_handler_commits_nothing(notify_db: Database) -> None:
     def failing(session: Session, envelope: Envelope) -> None:
         session.add(Booking(request_id=1))
         raise RuntimeError("boom")
@@ -83,7 +82,7 @@ class FakeTask:
         return RuntimeError("retry")
 
 
-def test_retries_with_back_off_then_dead_letter_then_replay(notify_db: Database) -> None:  # noqa: F811
+def test_retries_with_back_off_then_dead_letter_then_replay(notify_db: Database) -> None:
     envelope = booking_envelope("submitted")
     broken = {envelope.type: lambda s, e: (_ for _ in ()).throw(ValueError("template missing"))}
     task = FakeTask(retries=2)
@@ -126,7 +125,7 @@ def test_retries_with_back_off_then_dead_letter_then_replay(notify_db: Database)
     assert applied == [1]
 
 
-def test_a_malformed_envelope_goes_straight_to_the_dead_letters(notify_db: Database) -> None:  # noqa: F811
+def test_a_malformed_envelope_goes_straight_to_the_dead_letters(notify_db: Database) -> None:
     outcome = consume(
         FakeTask(0), {"id": "not-a-uuid"}, "notify", None, notify_db, ProcessedEvent, DeadLetter, {}, 3, 5
     )

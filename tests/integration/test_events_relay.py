@@ -15,12 +15,11 @@ from shared.db import Database
 from shared.relay import celery_publisher, relay_once, republish_unconfirmed, unpublished_count
 from tests.conftest import REDIS_URL
 from tests.event_factories import booking_envelope, write_booking_events
-from tests.support.notify import booking_db, notify_db  # noqa: F401
 
 pytestmark = [pytest.mark.postgres]
 
 
-def test_relay_publishes_in_order_then_marks_published(booking_db: Database) -> None:  # noqa: F811
+def test_relay_publishes_in_order_then_marks_published(booking_db: Database) -> None:
     envelopes = [booking_envelope("submitted", request_id=i) for i in range(1, 6)]
     with booking_db.transaction() as session:
         write_booking_events(session, envelopes)
@@ -33,7 +32,7 @@ def test_relay_publishes_in_order_then_marks_published(booking_db: Database) -> 
     assert unpublished_count(booking_db) == 0
 
 
-def test_a_broker_failure_leaves_the_rows_for_the_next_try(booking_db: Database) -> None:  # noqa: F811
+def test_a_broker_failure_leaves_the_rows_for_the_next_try(booking_db: Database) -> None:
     with booking_db.transaction() as session:
         write_booking_events(session, [booking_envelope("submitted")])
 
@@ -45,7 +44,7 @@ def test_a_broker_failure_leaves_the_rows_for_the_next_try(booking_db: Database)
     assert unpublished_count(booking_db) == 1
 
 
-def test_several_relays_never_publish_a_row_twice(booking_db: Database) -> None:  # noqa: F811
+def test_several_relays_never_publish_a_row_twice(booking_db: Database) -> None:
     with booking_db.transaction() as session:
         write_booking_events(session, [booking_envelope("submitted", request_id=i) for i in range(300)])
     seen: list[str] = []
@@ -70,7 +69,7 @@ def test_several_relays_never_publish_a_row_twice(booking_db: Database) -> None:
 
 @pytest.mark.redis
 def test_events_wait_in_the_durable_queue_of_a_consumer_that_is_not_running(
-    booking_db: Database,  # noqa: F811
+    booking_db: Database,
     redis_client: redis.Redis,
 ) -> None:
     redis_client.delete("notify")
@@ -88,7 +87,7 @@ def test_events_wait_in_the_durable_queue_of_a_consumer_that_is_not_running(
 
 @pytest.mark.redis
 def test_an_event_lost_between_broker_and_consumer_is_published_again_until_confirmed(
-    booking_db: Database,  # noqa: F811
+    booking_db: Database,
     redis_client: redis.Redis,
 ) -> None:
     confirmations = Confirmations(REDIS_URL)

@@ -15,7 +15,7 @@ from services.notify.domain.mail import SmtpSender
 from services.notify.models import ScheduledNotification
 from shared import clock
 from tests.event_factories import booking_envelope, write_booking_events
-from tests.support.notify import Pipeline, booking_db, notify_config, notify_db, pipeline, sender  # noqa: F401
+from tests.support.notify import Pipeline
 from tests.support.smtp import SmtpServer
 
 pytestmark = [pytest.mark.postgres]
@@ -42,13 +42,13 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def smtp_pipeline(pipeline: Pipeline, smtp: SmtpServer) -> Pipeline:  # noqa: F811
+def smtp_pipeline(pipeline: Pipeline, smtp: SmtpServer) -> Pipeline:
     pipeline.config = NotifyConfig(retry_base_seconds=60, send_lease_seconds=120, max_send_attempts=3)
     pipeline.sender = SmtpSender(NotifyConfig(mail_backend="smtp", smtp_port=smtp.port, smtp_timeout=5))
     return pipeline
 
 
-def rows(pipeline: Pipeline) -> dict[str, ScheduledNotification]:  # noqa: F811
+def rows(pipeline: Pipeline) -> dict[str, ScheduledNotification]:
     with pipeline.notify_db.session_factory() as session:
         found = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.kind == "rejected"))
         return {str(row.delivery_key.split(":")[0]): row for row in found}

@@ -16,15 +16,7 @@ from shared import clock
 from shared.db import Database
 from shared.timeparse import parse_instant
 from tests.event_factories import booking_envelope, write_booking_events
-from tests.support.notify import (  # noqa: F401
-    Pipeline,
-    RecordingSender,
-    booking_db,
-    notify_config,
-    notify_db,
-    pipeline,
-    sender,
-)
+from tests.support.notify import Pipeline, RecordingSender
 
 pytestmark = [pytest.mark.postgres]
 
@@ -32,7 +24,7 @@ T0 = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
 PICKUP = datetime(2027, 6, 12, 8, 0, tzinfo=UTC)  # Saturday 10:00 Brussels
 
 
-def emit(pipeline: Pipeline, verb: str, at: datetime, **payload: object) -> None:  # noqa: F811
+def emit(pipeline: Pipeline, verb: str, at: datetime, **payload: object) -> None:
     clock.set_clock(at)
     with pipeline.booking_db.transaction() as session:
         write_booking_events(session, [booking_envelope(verb, occurred_at=at, **payload)])
@@ -48,7 +40,7 @@ def rows(db: Database, **where: object) -> list[ScheduledNotification]:
         return list(session.scalars(query))
 
 
-def test_submitted_then_approved_sends_the_right_mails(pipeline: Pipeline, sender: RecordingSender) -> None:  # noqa: F811
+def test_submitted_then_approved_sends_the_right_mails(pipeline: Pipeline, sender: RecordingSender) -> None:
     emit(pipeline, "submitted", T0, pickup_at=PICKUP)
     assert [(m.to, m.subject) for m in sender.sent] == [
         ("buren@example.org", "We ontvingen je aanvraag UL-00001"),
@@ -69,15 +61,15 @@ def test_submitted_then_approved_sends_the_right_mails(pipeline: Pipeline, sende
     assert len(sender.sent) == 3
 
 
-def test_english_requester_gets_english_mail(pipeline: Pipeline, sender: RecordingSender) -> None:  # noqa: F811
+def test_english_requester_gets_english_mail(pipeline: Pipeline, sender: RecordingSender) -> None:
     emit(pipeline, "approved", T0, language="en")
     assert sender.sent[0].subject == "Approved: your request UL-00001"
     assert rows(pipeline.notify_db, kind="approved")[0].language == "en"
 
 
 def test_pickup_reminder_arrives_once_when_due_and_reschedule_leaves_no_stale_one(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
 ) -> None:
     emit(pipeline, "approved", T0, pickup_at=PICKUP)
     emit(pipeline, "rescheduled", T0 + timedelta(hours=1), pickup_at=PICKUP + timedelta(days=7))
@@ -93,7 +85,7 @@ def test_pickup_reminder_arrives_once_when_due_and_reschedule_leaves_no_stale_on
     assert [m.subject for m in sender.sent[sent_before:]] == ["Herinnering: ophalen zaterdag 19 juni 2027 om 10:00"]
 
 
-def test_cancelled_booking_gets_no_reminder(pipeline: Pipeline, sender: RecordingSender) -> None:  # noqa: F811
+def test_cancelled_booking_gets_no_reminder(pipeline: Pipeline, sender: RecordingSender) -> None:
     emit(pipeline, "approved", T0, pickup_at=PICKUP)
     emit(pipeline, "cancelled", T0 + timedelta(hours=1), pickup_at=PICKUP, reason="Caravan defect")
     assert "Reden: Caravan defect" in sender.sent[-1].text
@@ -102,7 +94,7 @@ def test_cancelled_booking_gets_no_reminder(pipeline: Pipeline, sender: Recordin
     assert not rows(pipeline.notify_db, status="scheduled")
 
 
-def test_an_older_event_arriving_late_does_not_roll_the_copy_back(pipeline: Pipeline) -> None:  # noqa: F811
+def test_an_older_event_arriving_late_does_not_roll_the_copy_back(pipeline: Pipeline) -> None:
     emit(pipeline, "cancelled", T0 + timedelta(hours=1))
     emit(pipeline, "approved", T0)
     with pipeline.notify_db.session_factory() as session:
@@ -113,8 +105,8 @@ def test_an_older_event_arriving_late_does_not_roll_the_copy_back(pipeline: Pipe
 
 
 def test_a_reminder_missed_while_workers_were_down_goes_out_if_still_relevant(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
 ) -> None:
     emit(pipeline, "approved", T0, pickup_at=PICKUP, items=[_tool_item()])
     clock.set_clock(PICKUP - timedelta(hours=3))  # the workers were down at the reminder hour, back now
@@ -140,8 +132,8 @@ def _tool_item() -> dict[str, object]:
 
 
 def test_two_dispatchers_at_once_send_each_reminder_once(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
 ) -> None:
     for request_id in range(1, 41):
         emit(pipeline, "approved", T0, request_id=request_id, pickup_at=PICKUP)
@@ -157,8 +149,8 @@ def test_two_dispatchers_at_once_send_each_reminder_once(
 
 
 def test_temporary_failures_are_retried_with_back_off_then_fail_clearly(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
 ) -> None:
     sender.fail_with = TemporaryFailure("421 try later")
     emit(pipeline, "rejected", T0, reason="Al uitgeleend")
@@ -171,7 +163,7 @@ def test_temporary_failures_are_retried_with_back_off_then_fail_clearly(
     assert row.status == "sent" and row.attempts == 2 and "Reden: Al uitgeleend" in sender.sent[0].text
 
 
-def test_a_worker_lost_mid_send_is_taken_over_after_the_lease(pipeline: Pipeline) -> None:  # noqa: F811
+def test_a_worker_lost_mid_send_is_taken_over_after_the_lease(pipeline: Pipeline) -> None:
     from services.notify.domain import notifications
 
     emit(pipeline, "submitted", T0)  # sent at once by the pipeline
@@ -194,8 +186,8 @@ def test_a_worker_lost_mid_send_is_taken_over_after_the_lease(pipeline: Pipeline
 
 
 def test_phone_only_requester_lands_on_the_call_list_and_staff_digest(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
 ) -> None:
     clock.set_clock(T0)
     emit(pipeline, "approved", T0, email=None, pickup_at=PICKUP)
@@ -223,7 +215,7 @@ def test_phone_only_requester_lands_on_the_call_list_and_staff_digest(
     assert rows(pipeline.notify_db, kind="pickup_reminder")[0].status == "call_list"
 
 
-def test_overdue_notice_then_escalation_to_staff(pipeline: Pipeline, sender: RecordingSender) -> None:  # noqa: F811
+def test_overdue_notice_then_escalation_to_staff(pipeline: Pipeline, sender: RecordingSender) -> None:
     back = PICKUP + timedelta(days=2)
     emit(pipeline, "picked_up", PICKUP, pickup_at=PICKUP, return_at=back, actual_pickup_at=PICKUP.isoformat())
     clock.set_clock(back + timedelta(hours=3))
@@ -243,8 +235,8 @@ def test_overdue_notice_then_escalation_to_staff(pipeline: Pipeline, sender: Rec
     ],
 )
 def test_dst_switch_reminder_sent_once_at_ten_local(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
     pickup_local: str,
     expected_due_utc: datetime,
 ) -> None:
@@ -262,7 +254,7 @@ def test_dst_switch_reminder_sent_once_at_ten_local(
     assert clock.to_local(sent_at[0]).hour == 10
 
 
-def test_dispatch_with_nothing_due_does_nothing(notify_db: Database) -> None:  # noqa: F811
+def test_dispatch_with_nothing_due_does_nothing(notify_db: Database) -> None:
     assert dispatch_due(notify_db, RecordingSender(), pipeline_config()).counts == {}
 
 

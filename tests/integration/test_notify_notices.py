@@ -12,22 +12,14 @@ from services.notify.domain.mail import Message
 from shared import clock
 from tests.event_factories import booking_envelope, write_booking_events
 from tests.integration.test_notify_flow import rows
-from tests.support.notify import (  # noqa: F401
-    Pipeline,
-    RecordingSender,
-    booking_db,
-    notify_config,
-    notify_db,
-    pipeline,
-    sender,
-)
+from tests.support.notify import Pipeline, RecordingSender
 
 pytestmark = [pytest.mark.postgres]
 T0 = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
 PICKUP = datetime(2027, 6, 12, 8, 0, tzinfo=UTC)
 
 
-def emit(pipeline: Pipeline, verb: str, at: datetime, **payload: object) -> None:  # noqa: F811
+def emit(pipeline: Pipeline, verb: str, at: datetime, **payload: object) -> None:
     clock.set_clock(at)
     with pipeline.booking_db.transaction() as session:
         write_booking_events(session, [booking_envelope(verb, occurred_at=at, **payload)])
@@ -43,8 +35,8 @@ def appointment(message: Message) -> icalendar.Event:
 
 
 def test_a_reschedule_moves_the_appointment_and_a_cancellation_removes_it(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
 ) -> None:
     emit(pipeline, "approved", T0, pickup_at=PICKUP, version=3)
     moved = PICKUP + timedelta(days=7)
@@ -62,7 +54,7 @@ def test_a_reschedule_moves_the_appointment_and_a_cancellation_removes_it(
     assert icalendar.Calendar.from_ical(cancelled.ics or "")["METHOD"] == "CANCEL"
 
 
-def test_an_expired_request_is_told_to_the_requester(pipeline: Pipeline, sender: RecordingSender) -> None:  # noqa: F811
+def test_an_expired_request_is_told_to_the_requester(pipeline: Pipeline, sender: RecordingSender) -> None:
     emit(pipeline, "submitted", T0)
     emit(pipeline, "expired", T0 + timedelta(days=3), reason_code="not_decided_in_time")
     expired = sender.sent[-1]
@@ -73,8 +65,8 @@ def test_an_expired_request_is_told_to_the_requester(pipeline: Pipeline, sender:
 
 
 def test_the_centre_is_warned_the_day_before_a_pending_request_expires(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
 ) -> None:
     emit(pipeline, "submitted", T0, created_at=T0)
     new_request = sender.sent[1]
@@ -97,8 +89,8 @@ def test_the_centre_is_warned_the_day_before_a_pending_request_expires(
 
 
 def test_a_centre_without_an_email_address_sees_its_skipped_alerts_counted(
-    pipeline: Pipeline,  # noqa: F811
-    sender: RecordingSender,  # noqa: F811
+    pipeline: Pipeline,
+    sender: RecordingSender,
 ) -> None:
     from services.notify.domain.notifications import skipped_staff_alerts
     from tests.event_factories import location_payload

@@ -29,16 +29,7 @@ from services.notify.models import PrivacyAction as NotifyPrivacyAction
 from shared import clock
 from shared.db import Database
 from tests.booking_fixtures import at, request_body
-from tests.support.notify import (  # noqa: F401
-    Pipeline,
-    capture_sender,
-    notify_app,
-    notify_client,
-    notify_config,
-    notify_db,
-    sender,
-    staff_headers,
-)
+from tests.support.notify import Pipeline, staff_headers
 
 pytestmark = pytest.mark.postgres
 
@@ -316,10 +307,10 @@ def test_erasure_anonymises_now_refuses_open_requests_and_is_a_no_op_the_second_
 def test_erasure_blanks_notifys_copies_through_the_event(
     world,
     booking_db,
-    notify_db,  # noqa: F811
-    notify_config,  # noqa: F811
-    capture_sender,  # noqa: F811
-    notify_client,  # noqa: F811
+    notify_db,
+    notify_config,
+    capture_sender,
+    notify_client,
 ):
     pipeline = Pipeline(booking_db, notify_db, notify_config, capture_sender)
     request_id = submit(world, 1, PERSON)
@@ -370,7 +361,7 @@ def test_erasure_blanks_notifys_copies_through_the_event(
     assert "An Peeters" not in str(after) and "0470" not in str(after)
 
 
-def test_notify_export_is_admin_only_and_audited(notify_client, notify_db):  # noqa: F811
+def test_notify_export_is_admin_only_and_audited(notify_client, notify_db):
     assert notify_client.post("/privacy/export", json={"email": "a@example.org"}).status_code == 401
     staff = notify_client.post("/privacy/export", json={"email": "a@example.org"}, headers=staff_headers())
     assert staff.status_code == 403

@@ -23,7 +23,7 @@ from shared.config import load_settings
 from shared.db import Database
 from shared.migrations import upgrade
 from tests.booking_fixtures import InventoryFeed, at, request_body, staff_cookie
-from tests.support.notify import Pipeline, notify_config  # noqa: F401
+from tests.support.notify import Pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPED = "ÉLODIE@Example.be"
@@ -61,7 +61,7 @@ def test_export_and_erasure_find_an_address_typed_in_other_capitals(
     databases,
     fixed_clock,
     environ,
-    notify_config,  # noqa: F811
+    notify_config,
 ):
     feed = InventoryFeed(databases["inventory"], stores["booking"])
     location = feed.location()

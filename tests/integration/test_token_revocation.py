@@ -16,7 +16,6 @@ from shared.consumer import APPLIED, DUPLICATE, apply_event
 from shared.db import Database
 from shared.events import Envelope
 from shared.routing import subscribers
-from tests.support.notify import notify_app, notify_client, notify_db  # noqa: F401
 
 pytestmark = pytest.mark.postgres
 
@@ -46,10 +45,10 @@ def test_a_revoked_token_is_refused_by_every_service(
     inventory_admin,
     inventory_db,
     booking_db,
-    notify_db,  # noqa: F811
+    notify_db,
     booking_client,
-    notify_client,  # noqa: F811
-    notify_app,  # noqa: F811
+    notify_client,
+    notify_app,
 ):
     issued = inventory_admin.post("/auth/tokens", json={"name": "agenda"})
     assert issued.status_code == 201, issued.json

@@ -1,4 +1,4 @@
-"""Fixtures for the event plumbing and notify tests (import them into a test module)."""
+"""Fixtures for the event plumbing and notify tests (a pytest plugin: tests/conftest.py, ``pytest_plugins``)."""
 
 from __future__ import annotations
 
@@ -39,11 +39,6 @@ class RecordingSender:
 @pytest.fixture
 def notify_db(databases: dict[str, Database]) -> Database:
     return databases["notify"]
-
-
-@pytest.fixture
-def booking_db(databases: dict[str, Database]) -> Database:
-    return databases["booking"]
 
 
 @pytest.fixture

@@ -128,16 +128,20 @@ def _date_form(booking: BookingRequest) -> dict[str, str]:
     }
 
 
-def render_request_page(
-    request_id: int, form: dict[str, str] | None = None, errors: forms.FormErrors | None = None, status: int = 200
-) -> tuple[str, int]:
-    db = get_session()
+def _page_or_404(db: Any, request_id: int) -> reads.RequestPage:
     try:
-        page = reads.request_page(db, request_id, principal())
+        return reads.request_page(db, request_id, principal())
     except DomainError as error:
         if error.status in (403, 404):
             abort(404)  # another centre's request is not there for this reader
         raise
+
+
+def render_request_page(
+    request_id: int, form: dict[str, str] | None = None, errors: forms.FormErrors | None = None, status: int = 200
+) -> tuple[str, int]:
+    db = get_session()
+    page = _page_or_404(db, request_id)
     booking = page.context.request
     labels = forms.requirement_labels(db, page.codes | set((booking.pickup_checks or {}).get("checks", {})))
     movable = can(Action.RESCHEDULE, booking.status, staff_actor(principal()), booking.location_id)
@@ -172,12 +176,7 @@ def slip(request_id: int) -> str:
     """A slip to print or read out for a resident without e-mail: the reference to quote when phoning or coming
     by, the dates, the centre and its phone, and what to bring to the hand-over."""
     db = get_session()
-    try:
-        page = reads.request_page(db, request_id, principal())
-    except DomainError as error:
-        if error.status in (403, 404):
-            abort(404)
-        raise
+    page = _page_or_404(db, request_id)
     booking = page.context.request
     labels = forms.requirement_labels(db, page.codes)
     return render_template(

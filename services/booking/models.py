@@ -156,7 +156,9 @@ class BookingRequest(Base):
         sa.CheckConstraint("return_at > pickup_at", name="return_after_pickup"),
         sa.CheckConstraint(f"status IN {STATUSES}", name="status_known"),
         sa.CheckConstraint(
-            "contact_email IS NOT NULL OR contact_phone IS NOT NULL OR anonymised_at IS NOT NULL",
+            # a desk request filed by staff may have neither: the resident comes by or quotes the reference
+            "contact_email IS NOT NULL OR contact_phone IS NOT NULL OR anonymised_at IS NOT NULL"
+            " OR proxy_by_staff_id IS NOT NULL",
             name="contact_reachable",
         ),
     )

@@ -297,7 +297,8 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
     """
     now = now or clock.now()
     problems: list[FieldProblem] = []
-    if not command.contact.email and not command.contact.phone:
+    # A resident booked at the desk may have neither: staff hand her the slip with the reference to quote.
+    if not command.contact.email and not command.contact.phone and not actor.is_staff:
         problems.append(problem("contact.email", Code.CONTACT_MISSING))
     if actor.is_staff and command.consent is None:
         problems.append(problem("proxy.consent", Code.PROXY_CONSENT_MISSING))

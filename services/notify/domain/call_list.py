@@ -64,6 +64,8 @@ def entries(
     found = []
     moment = max(now, start)
     for row, booking in session.execute(query).all():
+        if not (booking.snapshot.get("contact") or {}).get("phone"):
+            continue  # nobody to call (a desk request without e-mail or phone): the dispatch skips it, saying so
         if (
             row.kind in REMINDER_KINDS
             and row.call_outcome != "reached"

@@ -39,6 +39,7 @@ def test_the_desk_books_a_resident_without_email_or_phone_and_notify_skips_her_v
     form_page = client.get(DESK).get_data(as_text=True)
     assert "Geen e-mail en geen telefoon?" in form_page  # the staff member is told what leaving both empty means
     assert "Naam van de bewoner" in form_page and "je initiatief" not in form_page  # spoken to staff, not to her
+    assert "Wat organiseert de bewoner?" in form_page and "wat je organiseert" not in form_page
 
     sent = client.post(DESK, data=caravan(form_page, email="", phone=""))
     assert sent.status_code == 303, sent.get_data(as_text=True)[:2000]

@@ -127,11 +127,27 @@ def _names(asset: InvAsset) -> dict[str, str]:
     return {"asset_nl": asset.name_nl, "asset_en": asset.name_en}
 
 
-def earliest_pickup(asset: InvAsset, now: datetime) -> datetime:
-    """The first full hour at which a request for ``asset`` still respects its lead time."""
+# How far ahead the earliest pick-up is looked for in the timetable (a centre closed for longer: by appointment).
+EARLIEST_SEARCH_DAYS = 60
+
+
+def earliest_pickup(asset: InvAsset, now: datetime, location: InvLocation | None = None) -> datetime:
+    """The first moment a request for ``asset`` may be picked up: its lead time respected (rounded up to the full
+    hour) and, when ``location`` has a timetable, inside its opening hours (else the next opening), so a hint never
+    names a closed hour such as midnight. A moment this returns passes ``dates_problems``' lead-time and opening
+    rules."""
     earliest = now + timedelta(hours=asset.lead_time_hours)
     if earliest.minute or earliest.second or earliest.microsecond:
         earliest = earliest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    first_day = to_local(earliest).date()
+    for offset in range(EARLIEST_SEARCH_DAYS):
+        spans = opening_spans(location, first_day + timedelta(days=offset))
+        if spans is None:
+            return earliest  # no timetable: by appointment, any hour may be agreed
+        for opens, closes in sorted(spans):
+            moment = max(earliest, opens)
+            if moment < closes:
+                return moment
     return earliest
 
 
@@ -155,7 +171,7 @@ def dates_problems(
     hours = (return_at - pickup_at).total_seconds() / 3600
     for asset in assets:
         if not is_staff and pickup_at < now + timedelta(hours=asset.lead_time_hours) - PAST_TOLERANCE:
-            earliest = earliest_pickup(asset, now)
+            earliest = earliest_pickup(asset, now, location)
             problems.append(
                 problem("pickup_at", Code.LEAD_TIME, hours=asset.lead_time_hours, earliest=earliest, **_names(asset))
             )
@@ -297,7 +313,8 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
     """
     now = now or clock.now()
     problems: list[FieldProblem] = []
-    if not command.contact.email and not command.contact.phone:
+    # A resident booked at the desk may have neither: staff hand her the slip with the reference to quote.
+    if not command.contact.email and not command.contact.phone and not actor.is_staff:
         problems.append(problem("contact.email", Code.CONTACT_MISSING))
     if actor.is_staff and command.consent is None:
         problems.append(problem("proxy.consent", Code.PROXY_CONSENT_MISSING))

@@ -8,8 +8,12 @@ recipient or header that cannot go into a mail fails its own row, at once and wi
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -20,6 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.notify.config import NotifyConfig
 from services.notify.models import CapturedMail
+
+log = logging.getLogger("uitleen.notify.mail")
 
 
 class TemporaryFailure(Exception):
@@ -103,19 +109,87 @@ def notification_message_id(notification_id: int) -> str:
 
 
 class SmtpSender:
+    """SMTP, one connection per message; or, inside ``with sender.session():`` (one dispatch tick), one
+    connection for every message of the block: opened at the first send, reopened once when a message finds
+    it dropped (the server closed an idle connection, or went away between two messages), closed at the end."""
+
     def __init__(self, config: NotifyConfig) -> None:
         self.config = config
+        self._local = threading.local()  # the session's connection, per thread
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
         if c.smtp_security == "tls":
-            return smtplib.SMTP_SSL(
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                 c.smtp_host, c.smtp_port, timeout=c.smtp_timeout, context=ssl.create_default_context()
             )
-        smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout)
-        if c.smtp_security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout)
+        try:
+            if c.smtp_security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if c.smtp_username:
+                smtp.login(c.smtp_username, c.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Every ``send`` inside the block shares one connection (see the class). Nests: the outer one closes."""
+        if getattr(self._local, "active", False):
+            yield
+            return
+        self._local.active, self._local.smtp = True, None
+        try:
+            yield
+        finally:
+            self._local.active = False
+            self._drop(polite=True)
+
+    def _drop(self, polite: bool = False) -> None:
+        smtp: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is None:
+            return
+        try:
+            if polite:
+                smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            smtp.close()
+
+    def _send_in_session(self, email: EmailMessage) -> None:
+        smtp: smtplib.SMTP | None = self._local.smtp
+        if smtp is not None:
+            try:
+                smtp.send_message(email)
+                return
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                # dropped while idle or between messages: once more on a fresh connection (a message the server
+                # had accepted before dropping goes out again, with the same Message-ID: at most one extra copy)
+                log.info("SMTP connection dropped; reconnecting once")
+                self._drop()
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+                # smtplib reset the transaction: the connection is still good, unless the server is closing it
+                if getattr(error, "smtp_code", None) == 421:
+                    self._drop()
+                raise
+            except BaseException:
+                self._drop()  # the conversation's state is unknown: the next message starts afresh
+                raise
+        self._local.smtp = self._connect()
+        try:
+            self._local.smtp.send_message(email)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if getattr(error, "smtp_code", None) == 421:
+                self._drop()
+            raise
+        except BaseException:
+            self._drop()
+            raise
 
     def send(self, message: Message) -> None:
         """Raises TemporaryFailure or PermanentFailure (see the module docstring)."""
@@ -124,10 +198,11 @@ class SmtpSender:
         except (ValueError, UnicodeError, TypeError) as error:
             raise PermanentFailure(f"cannot be encoded: {type(error).__name__}: {error}") from error
         try:
-            with self._connect() as smtp:
-                if self.config.smtp_username:
-                    smtp.login(self.config.smtp_username, self.config.smtp_password)
-                smtp.send_message(email)
+            if getattr(self._local, "active", False):
+                self._send_in_session(email)
+            else:
+                with self._connect() as smtp:
+                    smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             if all(400 <= code < 500 for code in codes):
@@ -145,6 +220,17 @@ class SmtpSender:
             raise PermanentFailure(f"{type(error).__name__}: {error}") from error
         except (ValueError, UnicodeError) as error:  # a part the server's extensions cannot carry
             raise PermanentFailure(f"cannot be encoded: {type(error).__name__}: {error}") from error
+
+
+@contextmanager
+def sending_session(sender: MailSender) -> Iterator[None]:
+    """The sender's ``session()`` when it has one (SMTP: one connection for the block), else nothing."""
+    session = getattr(sender, "session", None)
+    if session is None:
+        yield
+        return
+    with session():
+        yield
 
 
 class CaptureSender:

@@ -129,8 +129,6 @@ class CpuMeter:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.sent_before = ctx.notify_sent()
-        self.received_before = len(ctx.smtp.recorder.messages)
         self.drain_seconds = 0.0
         self.groups = self._groups()
         self.before = {pid: cpu_seconds(pid) for pids in self.groups.values() for pid in pids}
@@ -157,7 +155,7 @@ class CpuMeter:
         }
 
     def per_booking(self, bookings: int) -> dict[str, float]:
-        self.drain_seconds = self.ctx.wait_drained(self.sent_before, self.received_before)
+        self.drain_seconds = self.ctx.wait_drained()
         busy_before, total_before = self.machine_before
         busy_after, total_after = machine_cpu()
         groups = self._groups()  # backends opened meanwhile (the limit's connections) count from zero

@@ -30,7 +30,7 @@ from services.notify.domain.mail import (
     Message,
     PermanentFailure,
     TemporaryFailure,
-    build_email,
+    built,
     check_address,
     notification_message_id,
     sending_session,
@@ -181,7 +181,8 @@ def _build(database: Database, config: NotifyConfig, notification_id: int, attem
             notifications.settle(row, "failed", now, why=Why(Reason.BAD_ADDRESS), last_error=_described(error))
             return "failed"
         try:
-            build_email(prepared, config.mail_from)  # what the transport will build: it fails here, not there
+            # built and flattened once, here: it fails now, not in the transport, which sends these bytes
+            prepared = built(prepared, config.mail_from)
         except Exception as error:
             log.warning("notification %s: cannot be encoded: %s", notification_id, error)
             notifications.settle(row, "failed", now, why=Why(Reason.CANNOT_BUILD), last_error=_described(error))

@@ -14,10 +14,10 @@ import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +41,17 @@ class BadAddress(ValueError):
 
 
 @dataclass(frozen=True)
+class Flattened:
+    """A MIME message as it goes over SMTP: envelope sender and recipients, the bytes (CRLF), and whether it
+    needs SMTPUTF8 (an international address), as ``smtplib.SMTP.send_message`` would have made them."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    smtputf8: bool
+
+
+@dataclass(frozen=True)
 class Message:
     to: str
     subject: str
@@ -50,6 +61,8 @@ class Message:
     ics: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     ics_method: str = "PUBLISH"  # REQUEST (a new or moved appointment) or CANCEL, as the .ics says
+    # the message built and flattened once, by the dispatcher's check (``flatten``); a transport sends these bytes
+    flattened: Flattened | None = field(default=None, compare=False, repr=False)
 
 
 def check_address(address: str) -> str:
@@ -80,7 +93,7 @@ class MailSender(Protocol):
 
 def build_email(message: Message, sender: str) -> EmailMessage:
     """The MIME message. Raises BadAddress, or ValueError/UnicodeError for a header or part that cannot be
-    encoded (the message is also flattened here, as the transport would, so that it fails now and not there)."""
+    encoded (``flatten`` finds the ones that fail only when flattened, as the transport would)."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = check_address(message.to)
@@ -100,8 +113,23 @@ def build_email(message: Message, sender: str) -> EmailMessage:
             filename="uitleen.ics",
             params={"method": message.ics_method, "charset": "utf-8"},
         )
-    email.as_bytes(policy=policy.SMTP)
     return email
+
+
+def flatten(email: EmailMessage) -> Flattened:
+    """The bytes the SMTP transport sends, made once (as ``send_message`` does: UTF-8 headers and SMTPUTF8 when an
+    address is international). Raises ValueError/UnicodeError for a header or part that cannot be encoded."""
+    sender = getaddresses([str(email["From"])])[0][1]
+    recipients = tuple(address for _, address in getaddresses([str(email["To"])]))
+    international = not all(address.isascii() for address in (sender, *recipients))
+    data = email.as_bytes(policy=policy.SMTPUTF8 if international else policy.SMTP)
+    return Flattened(sender, recipients, data, international)
+
+
+def built(message: Message, sender: str) -> Message:
+    """``message`` with its MIME form built and flattened (``flattened``): what the transport will send, so a
+    message that cannot be encoded fails here, once, and is not built a second time by the transport."""
+    return replace(message, flattened=flatten(build_email(message, sender)))
 
 
 def notification_message_id(notification_id: int) -> str:
@@ -161,11 +189,22 @@ class SmtpSender:
         finally:
             smtp.close()
 
-    def _send_in_session(self, email: EmailMessage) -> None:
+    @staticmethod
+    def _transmit(smtp: smtplib.SMTP, mail: Flattened) -> None:
+        """``send_message`` without building the message again: the bytes were made by ``flatten``."""
+        options: tuple[str, ...] = ()
+        if mail.smtputf8:
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError("an address needs SMTPUTF8, which the server does not offer")
+            options = ("SMTPUTF8", "BODY=8BITMIME")
+        smtp.sendmail(mail.sender, list(mail.recipients), mail.data, options)
+
+    def _send_in_session(self, mail: Flattened) -> None:
         smtp: smtplib.SMTP | None = self._local.smtp
         if smtp is not None:
             try:
-                smtp.send_message(email)
+                self._transmit(smtp, mail)
                 return
             except (smtplib.SMTPServerDisconnected, ConnectionError):
                 # dropped while idle or between messages: once more on a fresh connection (a message the server
@@ -182,7 +221,7 @@ class SmtpSender:
                 raise
         self._local.smtp = self._connect()
         try:
-            self._local.smtp.send_message(email)
+            self._transmit(self._local.smtp, mail)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
             if getattr(error, "smtp_code", None) == 421:
                 self._drop()
@@ -194,15 +233,15 @@ class SmtpSender:
     def send(self, message: Message) -> None:
         """Raises TemporaryFailure or PermanentFailure (see the module docstring)."""
         try:
-            email = build_email(message, self.config.mail_from)
+            mail = message.flattened or flatten(build_email(message, self.config.mail_from))
         except (ValueError, UnicodeError, TypeError) as error:
             raise PermanentFailure(f"cannot be encoded: {type(error).__name__}: {error}") from error
         try:
             if getattr(self._local, "active", False):
-                self._send_in_session(email)
+                self._send_in_session(mail)
             else:
                 with self._connect() as smtp:
-                    smtp.send_message(email)
+                    self._transmit(smtp, mail)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             if all(400 <= code < 500 for code in codes):

@@ -4,6 +4,7 @@ burst (``notify.tasks.dispatch_soon``, ``shared.debounce``): on real Redis, and 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import time
 from typing import Any
@@ -82,3 +83,8 @@ def _burst(redis_client: redis.Redis, environ: dict[str, str]) -> None:
     rt.dispatch_soon.reset()
     assert tasks.dispatch_soon(rt, "event-after") is True
     assert len(_queued(redis_client)) == 2
+    # the default: no countdown, the tick waits at the queue's tail behind the events queued before it
+    rt.dispatch_soon.reset()
+    assert tasks.dispatch_soon(dataclasses.replace(rt, config=NotifyConfig()), "event-later") is True
+    newest = _queued(redis_client)[0]  # LPUSH: the newest at the head
+    assert newest["headers"]["task"] == "notify.dispatch_due" and newest["headers"]["eta"] is None

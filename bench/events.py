@@ -94,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.events", description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--parts", action="store_true", help="only notify's parts: statements and CPU to apply, then to dispatch"
+    )
     args = parser.parse_args(argv)
+    if args.parts:
+        return parts(args.bookings)
     prefix = os.environ.get("BENCH_DB_PREFIX", "uitleen_bench") + "_events"
     broker_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
     urls = create_databases(prefix)
@@ -185,6 +190,58 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {label} | {python:.2f} | {postgres:.2f} | {python + postgres:.2f} | {connections.get(label, '')} |")
     booking_db.dispose()
     notify_db.dispose()
+    return 0
+
+
+def parts(bookings: int) -> int:
+    """Statements and CPU per booking of notify applying its events, then of one dispatch tick sending the mails.
+
+    Uses only what every version of notify has (``apply_event``, ``dispatch_due``, ``SmtpSender``), so the same
+    function measures an export of an older commit too (copy this file there)."""
+    import sqlalchemy as sa
+
+    urls = create_databases(os.environ.get("BENCH_DB_PREFIX", "uitleen_bench") + "_parts")
+    database = Database(urls["notify"])
+    smtp = SmtpServer()
+    smtp.start()
+    config = NotifyConfig(mail_backend="smtp", smtp_port=smtp.port, smtp_timeout=10)
+    sender, handlers = SmtpSender(config), event_handlers(config)
+    statements: list[str] = []
+    sa.event.listen(database.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def events(first: int, count: int) -> list[Envelope]:
+        made = []
+        for request_id in range(first, first + count):
+            email = f"parts-{request_id}@example.org"
+            made += [
+                booking_envelope("submitted", request_id=request_id, email=email),
+                booking_envelope("approved", request_id=request_id, email=email),
+            ]
+        return made
+
+    try:
+        for envelope in events(1, 3):  # warm up
+            apply_event(database, ProcessedEvent, envelope, handlers)
+        dispatch_due(database, sender, config)
+        batch = events(100, bookings)
+        statements.clear()
+        started = time.thread_time()
+        for envelope in batch:
+            apply_event(database, ProcessedEvent, envelope, handlers)
+        applied, apply_statements = time.thread_time() - started, len(statements)
+        statements.clear()
+        started = time.thread_time()
+        dispatch_due(database, sender, config)
+        dispatched, dispatch_statements = time.thread_time() - started, len(statements)
+    finally:
+        smtp.stop()
+        database.dispose()
+    print(f"\n{bookings} bookings (2 events, 3 mails each), per booking:\n")
+    print("| part | statements | CPU ms (this thread) |\n| --- | ---: | ---: |")
+    print(f"| apply the two events | {apply_statements / bookings:.1f} | {applied / bookings * 1000:.1f} |")
+    print(
+        f"| one tick sends the three mails | {dispatch_statements / bookings:.1f} | {dispatched / bookings * 1000:.1f} |"
+    )
     return 0
 
 

@@ -74,16 +74,16 @@ def handle_event(self: Any, envelope: dict[str, Any]) -> str:
 
 
 def dispatch_soon(rt: Runtime, event_id: Any = None) -> bool:
-    """Immediate mails go out at once rather than at the next beat, and a burst of N events costs about one
-    dispatch tick per pending tick instead of N: the first event schedules ``dispatch_due(coalesced=True)`` on
-    the notify queue (after NOTIFY_DISPATCH_DELAY_MS, if set), the events applied before that tick starts find it
+    """Immediate mails go out within about NOTIFY_DISPATCH_DELAY_MS rather than at the next beat, and a burst of
+    N events costs about one dispatch tick per pending tick instead of N: the first event schedules
+    ``dispatch_due(coalesced=True)`` on the notify queue, the events applied before that tick starts find it
     pending (``shared.debounce``). Returns whether this call scheduled the tick. Any failure is the beat's."""
     if not rt.dispatch_soon.should_schedule():
         return False
     delay = rt.config.dispatch_delay_ms / 1000
     try:
-        # no countdown by default: the tick waits at the queue's tail behind the events already queued (in a burst,
-        # all of them are applied before it looks), without the worker holding an ETA message
+        # with a countdown (default 200 ms) the worker holds the tick as an ETA message and runs it then, ahead of
+        # the queue; without one it waits at the queue's tail behind the events already queued
         dispatch_due.apply_async(kwargs={"coalesced": True}, queue="notify", **({"countdown": delay} if delay else {}))
     except Exception:
         rt.dispatch_soon.reset()  # the next event tries again

@@ -83,8 +83,8 @@ def _burst(redis_client: redis.Redis, environ: dict[str, str]) -> None:
     rt.dispatch_soon.reset()
     assert tasks.dispatch_soon(rt, "event-after") is True
     assert len(_queued(redis_client)) == 2
-    # the default: no countdown, the tick waits at the queue's tail behind the events queued before it
+    # no countdown: the tick waits at the queue's tail behind the events queued before it
     rt.dispatch_soon.reset()
-    assert tasks.dispatch_soon(dataclasses.replace(rt, config=NotifyConfig()), "event-later") is True
+    assert tasks.dispatch_soon(dataclasses.replace(rt, config=NotifyConfig(dispatch_delay_ms=0)), "e-later") is True
     newest = _queued(redis_client)[0]  # LPUSH: the newest at the head
     assert newest["headers"]["task"] == "notify.dispatch_due" and newest["headers"]["eta"] is None

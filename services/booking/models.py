@@ -79,6 +79,8 @@ class InvLocation(Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40), default=None)
     email: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # days closed although the timetable says open: [{id, starts_on, ends_on (both "YYYY-MM-DD", included), reason}]
+    closures: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     version: Mapped[int] = mapped_column(sa.Integer)
 
 

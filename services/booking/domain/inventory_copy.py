@@ -31,7 +31,9 @@ from shared.events import Envelope
 log = structlog.get_logger(__name__)
 Versioned = TypeVar("Versioned", InvAsset, InvLocation, InvRequirement)
 
-LOCATION_FIELDS = ("code", "name", "street", "postal_code", "city", "phone", "email", "opening_hours")
+LOCATION_FIELDS = ("code", "name", "street", "postal_code", "city", "phone", "email", "opening_hours", "closures")
+# fields a snapshot of an older producer may lack, read as empty
+LISTS = frozenset({"opening_hours", "closures", "requirement_codes"})
 REQUIREMENT_FIELDS = ("code", "kind", "label_nl", "label_en", "provided_by_asset_id")
 ASSET_FIELDS = (
     "code",
@@ -62,7 +64,8 @@ def _upsert(session: Session, model: type[Versioned], payload: dict[str, Any], f
         log.info("stale_inventory_event_ignored", model=model.__name__, id=row.id, have=row.version, got=version)
         return
     for name in fields:
-        setattr(row, name, payload.get(name))
+        value = payload.get(name)
+        setattr(row, name, [] if value is None and name in LISTS else value)
     row.version = version
     session.flush()
 

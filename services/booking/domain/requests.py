@@ -46,6 +46,8 @@ DRIVER_CATEGORIES = ("AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "
 COVERS_B = frozenset({"B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE"})
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _SPACES = re.compile(r"\s+")
+# How many closed days in a row ``earliest_pickup`` steps over (a long closure and its weekends fit).
+CLOSED_DAYS_LOOKED_PAST = 60
 # A pick-up this close to now still counts as now (the form was filled in a few minutes ago).
 PAST_TOLERANCE = timedelta(minutes=5)
 
@@ -94,13 +96,25 @@ def initiative_key(name: str) -> str:
 # --- the rules ------------------------------------------------------------------------------------------------
 
 
+def closure_on(location: InvLocation | None, day: date) -> dict[str, Any] | None:
+    """The centre's closure (inventory's, ``{id, starts_on, ends_on, reason}``) that covers ``day``, if any."""
+    stamp = day.isoformat()  # ISO dates compare as text
+    for closure in (location.closures or []) if location is not None else []:
+        if closure["starts_on"] <= stamp <= closure["ends_on"]:
+            return closure
+    return None
+
+
 def opening_spans(location: InvLocation | None, day: date) -> list[tuple[datetime, datetime]] | None:
     """The centre's opening spans on ``day`` as instants ([] when it does not open; None when no timetable is
-    known: by appointment, staff decide). The one reading of the timetable behind submission and the calendars."""
+    known: by appointment, staff decide). The one reading of the timetable behind submission and the calendars:
+    a legal holiday and a day the centre closed (``closure_on``) are closed days."""
     if location is None or not location.opening_hours:
         return None
     if holiday_on(day) is not None:
         return []  # a legal holiday: every centre is closed
+    if closure_on(location, day) is not None:
+        return []  # the centre closed these days (Christmas break, a staff day)
     return [
         (
             datetime.combine(day, time.fromisoformat(span["opens"]), tzinfo=BRUSSELS).astimezone(UTC),
@@ -127,11 +141,22 @@ def _names(asset: InvAsset) -> dict[str, str]:
     return {"asset_nl": asset.name_nl, "asset_en": asset.name_en}
 
 
-def earliest_pickup(asset: InvAsset, now: datetime) -> datetime:
-    """The first full hour at which a request for ``asset`` still respects its lead time."""
+def earliest_pickup(asset: InvAsset, now: datetime, location: InvLocation | None = None) -> datetime:
+    """The first full hour at which a request for ``asset`` still respects its lead time; given the asset's
+    ``location``, moved past the days it is closed (a holiday, a closure, a weekday it never opens) to the first
+    opening of the next day it opens."""
     earliest = now + timedelta(hours=asset.lead_time_hours)
     if earliest.minute or earliest.second or earliest.microsecond:
         earliest = earliest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    day = to_local(earliest).date()
+    for steps in range(CLOSED_DAYS_LOOKED_PAST):
+        spans = opening_spans(location, day + timedelta(days=steps))
+        if spans is None:
+            break  # no timetable: by appointment, the lead time alone decides
+        if spans:
+            if steps:  # the first open day after closed ones: from its opening
+                earliest = max(earliest, min(opens for opens, _closes in spans))
+            break
     return earliest
 
 
@@ -165,10 +190,23 @@ def dates_problems(
             problems.append(problem("return_at", Code.LOAN_TOO_LONG, hours=asset.max_loan_hours, **_names(asset)))
     if location is not None:
         for field, moment, instant in (("pickup_at", "pickup", pickup_at), ("return_at", "return", return_at)):
-            holiday = holiday_on(to_local(instant).date())
+            day = to_local(instant).date()
+            holiday, closure = holiday_on(day), closure_on(location, day)
             if holiday is not None and location.opening_hours:
                 problems.append(
                     problem(field, Code.CLOSED_ON_HOLIDAY, moment=moment, location=location.name, holiday=str(holiday))
+                )
+            elif closure is not None and location.opening_hours:
+                problems.append(
+                    problem(
+                        field,
+                        Code.CLOSED_FOR_CLOSURE,
+                        moment=moment,
+                        location=location.name,
+                        reason=closure["reason"],
+                        first_day=closure["starts_on"],
+                        last_day=closure["ends_on"],
+                    )
                 )
             elif not within_opening_hours(location, instant):
                 problems.append(

@@ -176,7 +176,7 @@ def month_grid(
     weeks_of_days = month_calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     first, last = weeks_of_days[0][0], weeks_of_days[-1][-1]
     busy = Busy.of(session, [asset], midnight(first), midnight(last + timedelta(days=1)))[asset.id]
-    earliest = None if is_staff else earliest_pickup(asset, now)
+    earliest = None if is_staff else earliest_pickup(asset, now, location)
     weeks: list[list[dict[str, Any] | None]] = []
     for week in weeks_of_days:
         row: list[dict[str, Any] | None] = []

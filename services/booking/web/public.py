@@ -138,7 +138,8 @@ def render_form(
             form=form,
             errors=errors,
             drivers=forms.DRIVER_CHOICES,
-            earliest=None if staff_mode else earliest_pickup(asset, clock.now()),  # the rule's own full hour
+            # the rule's own full hour, past the days the centre is closed
+            earliest=None if staff_mode else earliest_pickup(asset, clock.now(), entry.location),
             staff_mode=staff_mode,
             # the dates are taken: offer to file it anyway, as a wish (kept ticked once ticked)
             ask_wish=dates_taken or form.get("file_if_taken") == "yes",

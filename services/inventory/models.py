@@ -189,6 +189,8 @@ class StaffAccount(Base):
     # Goes up whenever what a credential claims (role, centres) or may claim (active, password) changes:
     # every session and token signed with an older generation is void (shared.auth, shared.revocations).
     claims_generation: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # An administrator set the password (a reset): its owner chooses one of their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
     locations: Mapped[list[Location]] = relationship(secondary=staff_locations, order_by="Location.id")
 

@@ -154,6 +154,7 @@ def render_request_page(
             contacts=page.context.initiative_contacts,
             audit=audit_lines(page.audit, labels),
             names=page.asset_names,
+            shortfalls=page.shortfalls,
             labels=labels,
             checks=booking.pickup_checks,
             movable=movable,

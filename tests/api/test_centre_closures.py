@@ -56,6 +56,10 @@ def test_a_closure_planned_on_the_centre_page_closes_those_days_everywhere(demo_
         assert [(c["starts_on"], c["ends_on"], c["reason"]) for c in copy.closures] == [
             ("2030-03-12", "2030-03-14", "personeelsdag")
         ]
+    api = demo_suite.client().get(f"/inventory/locations/{dampoort.id}").json
+    assert [(c["starts_on"], c["ends_on"], c["reason"]) for c in api["closures"]] == [
+        ("2030-03-12", "2030-03-14", "personeelsdag")
+    ]
     listed = staff.get(f"/inventory/beheer/centra/{dampoort.id}").get_data(as_text=True)
     assert "personeelsdag" in listed and "dinsdag 12 maart 2030" in listed
 

@@ -109,9 +109,11 @@ def test_the_dashboard_reads_the_flags_in_as_many_statements_however_many_loans_
     demo_suite: Embedded,
 ) -> None:
     admin = staff(demo_suite)
-    approved(demo_suite, admin, 4, "2030-03-12T10:00", "2030-03-12T16:00", "Eerste")
-    approved(demo_suite, admin, 2, "2030-03-12T10:00", "2030-03-12T16:00", "Tweede")
-    set_quantity(demo_suite, 5)
+    asset_id, _ = sewing(demo_suite)
+
+    def waiting(name: str) -> None:
+        body = request_body(asset_id, "2030-03-12T13:00", "2030-03-12T15:00", initiative=name)
+        assert demo_suite.client().post("/booking/requests", json=body).status_code == 201
 
     def statements() -> int:
         counted = {"n": 0}
@@ -128,10 +130,18 @@ def test_the_dashboard_reads_the_flags_in_as_many_statements_however_many_loans_
             sa.event.remove(engine, "before_cursor_execute", one)
         return counted["n"]
 
-    few = statements()
-    for name in ("Derde", "Vierde", "Vijfde"):
-        body = request_body(sewing(demo_suite)[0], "2030-03-12T13:00", "2030-03-12T15:00", initiative=name)
-        assert demo_suite.client().post("/booking/requests", json=body).status_code == 201  # waiting, flagged too
-    many = statements()
+    approved(demo_suite, admin, 4, "2030-03-12T10:00", "2030-03-12T16:00", "Eerste")
+    approved(demo_suite, admin, 2, "2030-03-12T10:00", "2030-03-12T16:00", "Tweede")
+    waiting("Wacht 1")
+    set_quantity(demo_suite, 5)
     assert notice(admin.get("/staff").get_data(as_text=True)).count("UIT-") == 2
+    few = statements()
+    set_quantity(demo_suite, 8)  # room again for two more loans, then lowered below all four
+    approved(demo_suite, admin, 1, "2030-03-12T10:00", "2030-03-12T16:00", "Derde")
+    approved(demo_suite, admin, 1, "2030-03-12T10:00", "2030-03-12T16:00", "Vierde")
+    waiting("Wacht 2")
+    waiting("Wacht 3")
+    set_quantity(demo_suite, 5)
+    assert notice(admin.get("/staff").get_data(as_text=True)).count("UIT-") == 4
+    many = statements()
     assert many == few, (few, many)

@@ -176,7 +176,9 @@ class BookingRequest(Base):
         sa.CheckConstraint("return_at > pickup_at", name="return_after_pickup"),
         sa.CheckConstraint(f"status IN {STATUSES}", name="status_known"),
         sa.CheckConstraint(
-            "contact_email IS NOT NULL OR contact_phone IS NOT NULL OR anonymised_at IS NOT NULL",
+            # a desk request filed by staff may have neither: the resident comes by or quotes the reference
+            "contact_email IS NOT NULL OR contact_phone IS NOT NULL OR anonymised_at IS NOT NULL"
+            " OR proxy_by_staff_id IS NOT NULL",
             name="contact_reachable",
         ),
     )
@@ -336,6 +338,27 @@ class StatusLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ContactCall(Base):
+    """A phone call to the requester that staff noted on notify's call list ("gebeld" / "niet bereikt").
+
+    Booking's copy of notify's ``notify.call.recorded`` events (services/notify/contract.py), one row per call
+    (``call_id`` is notify's audit row, so a redelivered event adds nothing): the request's contact history,
+    shown on its page. ``note`` is personal data: blanked with the request's contact (privacy, retention).
+    """
+
+    __tablename__ = "contact_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.Integer, unique=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    staff_id: Mapped[int | None] = mapped_column(sa.Integer, default=None)
+    staff_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class IdempotencyKey(Base):

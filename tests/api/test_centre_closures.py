@@ -90,12 +90,12 @@ def test_a_closure_planned_on_the_centre_page_closes_those_days_everywhere(demo_
 
 
 def test_the_earliest_pick_up_skips_the_closed_days(demo_suite: Embedded) -> None:
-    """NOW is Monday 4 March 2030 08:00; the caravan's 72 h make Thursday 08:00 the earliest. Closed Thursday and
-    Friday, the first possible pick-up is Saturday's opening, 10:00."""
+    """NOW is Monday 4 March 2030 08:00; the caravan's 72 h make Thursday 09:00 (the opening) the earliest.
+    Closed Thursday and Friday, the first possible pick-up is Saturday's opening, 10:00."""
     staff = logged_in(demo_suite, "dampoort@uitleen.demo")
     form_url = f"/lenen/{CARAVAN}/aanvraag"
     before = demo_suite.client().get(form_url).get_data(as_text=True)
-    assert "ten vroegste ophalen op donderdag 7 maart 2030 om 08:00" in before, re.findall(r"ten vroegste[^<]*", before)
+    assert "ten vroegste ophalen op donderdag 7 maart 2030 om 09:00" in before, re.findall(r"ten vroegste[^<]*", before)
     assert plan_closure(staff, centre(demo_suite, "bc-dampoort").id, "2030-03-07", "2030-03-08", "verhuis")[0] == 303
     demo_suite.feed.relay()
     after = demo_suite.client().get(form_url).get_data(as_text=True)

@@ -46,8 +46,6 @@ DRIVER_CATEGORIES = ("AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "
 COVERS_B = frozenset({"B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE"})
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _SPACES = re.compile(r"\s+")
-# How many closed days in a row ``earliest_pickup`` steps over (a long closure and its weekends fit).
-CLOSED_DAYS_LOOKED_PAST = 60
 # A pick-up this close to now still counts as now (the form was filled in a few minutes ago).
 PAST_TOLERANCE = timedelta(minutes=5)
 
@@ -141,22 +139,27 @@ def _names(asset: InvAsset) -> dict[str, str]:
     return {"asset_nl": asset.name_nl, "asset_en": asset.name_en}
 
 
+# How far ahead the earliest pick-up is looked for in the timetable (a centre closed for longer: by appointment).
+EARLIEST_SEARCH_DAYS = 60
+
+
 def earliest_pickup(asset: InvAsset, now: datetime, location: InvLocation | None = None) -> datetime:
-    """The first full hour at which a request for ``asset`` still respects its lead time; given the asset's
-    ``location``, moved past the days it is closed (a holiday, a closure, a weekday it never opens) to the first
-    opening of the next day it opens."""
+    """The first moment a request for ``asset`` may be picked up: its lead time respected (rounded up to the full
+    hour) and, when ``location`` has a timetable, inside its opening hours (else the next opening), so a hint never
+    names a closed hour such as midnight. A moment this returns passes ``dates_problems``' lead-time and opening
+    rules."""
     earliest = now + timedelta(hours=asset.lead_time_hours)
     if earliest.minute or earliest.second or earliest.microsecond:
         earliest = earliest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    day = to_local(earliest).date()
-    for steps in range(CLOSED_DAYS_LOOKED_PAST):
-        spans = opening_spans(location, day + timedelta(days=steps))
+    first_day = to_local(earliest).date()
+    for offset in range(EARLIEST_SEARCH_DAYS):
+        spans = opening_spans(location, first_day + timedelta(days=offset))
         if spans is None:
-            break  # no timetable: by appointment, the lead time alone decides
-        if spans:
-            if steps:  # the first open day after closed ones: from its opening
-                earliest = max(earliest, min(opens for opens, _closes in spans))
-            break
+            return earliest  # no timetable: by appointment, any hour may be agreed
+        for opens, closes in sorted(spans):
+            moment = max(earliest, opens)
+            if moment < closes:
+                return moment
     return earliest
 
 
@@ -180,7 +183,7 @@ def dates_problems(
     hours = (return_at - pickup_at).total_seconds() / 3600
     for asset in assets:
         if not is_staff and pickup_at < now + timedelta(hours=asset.lead_time_hours) - PAST_TOLERANCE:
-            earliest = earliest_pickup(asset, now)
+            earliest = earliest_pickup(asset, now, location)
             problems.append(
                 problem("pickup_at", Code.LEAD_TIME, hours=asset.lead_time_hours, earliest=earliest, **_names(asset))
             )
@@ -335,7 +338,8 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
     """
     now = now or clock.now()
     problems: list[FieldProblem] = []
-    if not command.contact.email and not command.contact.phone:
+    # A resident booked at the desk may have neither: staff hand her the slip with the reference to quote.
+    if not command.contact.email and not command.contact.phone and not actor.is_staff:
         problems.append(problem("contact.email", Code.CONTACT_MISSING))
     if actor.is_staff and command.consent is None:
         problems.append(problem("proxy.consent", Code.PROXY_CONSENT_MISSING))

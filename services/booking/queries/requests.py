@@ -7,7 +7,7 @@ Personal data never leaves the reader's centres: every query that returns reques
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from services.booking.domain.conflicts import blocked_range, overlaps
+from services.booking.domain.contact_history import calls_of
 from services.booking.domain.decisions import get_request, unmet_requirements
 from services.booking.domain.errors import NotYourCentre
 from services.booking.domain.links import request_id_for_token
@@ -24,6 +25,7 @@ from services.booking.models import (
     AuditEntry,
     BookingRequest,
     Centres,
+    ContactCall,
     Initiative,
     InvAsset,
     InvLocation,
@@ -203,6 +205,8 @@ class RequestPage:
     asset_names: dict[int, tuple[str, str]]
     codes: set[str]
     shortfalls: list[ShortfallFlag]  # its assets' shortfalls that concern this request
+    # the calls staff noted on notify's call list (booking's copy, from notify.call.recorded)
+    calls: list[ContactCall] = field(default_factory=list)
 
 
 def request_page(session: Session, request_id: int, principal: Principal) -> RequestPage:
@@ -218,6 +222,7 @@ def request_page(session: Session, request_id: int, principal: Principal) -> Req
         asset_names(session, mentioned),
         _codes(mentioned),
         [flag for flag in short if request_id in flag.shortfall.request_ids],
+        calls_of(session, request_id),
     )
 
 

@@ -164,7 +164,7 @@ def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConf
             created_at=_instant(str(created)) if created else None,
         )
         notifications.recompute_reminders(session, booking, wanted, token)
-        if not booking.contact_email:
+        if not booking.contact_email and (booking.snapshot.get("contact") or {}).get("phone"):
             _plan_digests(session, booking, config)
 
 

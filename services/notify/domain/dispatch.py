@@ -72,6 +72,11 @@ def booking_state(booking: Booking) -> BookingState:
     )
 
 
+def reachable_by_phone(booking: Booking) -> bool:
+    """Whether staff can phone the requester (a desk request may have neither e-mail nor phone)."""
+    return bool((booking.snapshot.get("contact") or {}).get("phone"))
+
+
 def decide_by(booking: Booking, config: NotifyConfig) -> datetime | None:
     """When the pending request expires if nobody decides (None when notify does not know its submission)."""
     state = booking_state(booking)
@@ -94,6 +99,8 @@ def prepare(session: Session, row: ScheduledNotification, config: NotifyConfig, 
     location = location_of(session, booking)
     if row.audience == "requester":
         language, recipient = booking.language, booking.contact_email
+        if not recipient and not reachable_by_phone(booking):
+            return Skip("skipped", Why(Reason.NO_CONTACT))
         if not recipient:
             row.language = language
             row.call_day = max(

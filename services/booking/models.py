@@ -79,6 +79,8 @@ class InvLocation(Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40), default=None)
     email: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # days closed although the timetable says open: [{id, starts_on, ends_on (both "YYYY-MM-DD", included), reason}]
+    closures: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     version: Mapped[int] = mapped_column(sa.Integer)
 
 
@@ -115,6 +117,24 @@ class InvAsset(Base):
     status: Mapped[str] = mapped_column(sa.String(10), default="active")
     requirement_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     version: Mapped[int] = mapped_column(sa.Integer)
+
+
+class QuantityShortfall(Base):
+    """A record: an asset event from inventory left fewer units than the loans already promised (approved or out,
+    from the event on). Written by the inventory-copy handler; the staff dashboard re-reads the promises of the
+    assets recorded here (``queries.shortfalls``), so a flag goes away once staff resolved it."""
+
+    __tablename__ = "quantity_shortfalls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    asset_version: Mapped[int] = mapped_column(sa.Integer)
+    quantity: Mapped[int] = mapped_column(sa.Integer)  # what the asset has now (0 when retired)
+    promised: Mapped[int] = mapped_column(sa.Integer)  # the most units promised at one instant
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())  # first instant with too few units
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())  # last
+    request_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
 class InvMaintenanceWindow(Base):

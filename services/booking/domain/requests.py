@@ -94,13 +94,25 @@ def initiative_key(name: str) -> str:
 # --- the rules ------------------------------------------------------------------------------------------------
 
 
+def closure_on(location: InvLocation | None, day: date) -> dict[str, Any] | None:
+    """The centre's closure (inventory's, ``{id, starts_on, ends_on, reason}``) that covers ``day``, if any."""
+    stamp = day.isoformat()  # ISO dates compare as text
+    for closure in (location.closures or []) if location is not None else []:
+        if closure["starts_on"] <= stamp <= closure["ends_on"]:
+            return closure
+    return None
+
+
 def opening_spans(location: InvLocation | None, day: date) -> list[tuple[datetime, datetime]] | None:
     """The centre's opening spans on ``day`` as instants ([] when it does not open; None when no timetable is
-    known: by appointment, staff decide). The one reading of the timetable behind submission and the calendars."""
+    known: by appointment, staff decide). The one reading of the timetable behind submission and the calendars:
+    a legal holiday and a day the centre closed (``closure_on``) are closed days."""
     if location is None or not location.opening_hours:
         return None
     if holiday_on(day) is not None:
         return []  # a legal holiday: every centre is closed
+    if closure_on(location, day) is not None:
+        return []  # the centre closed these days (Christmas break, a staff day)
     return [
         (
             datetime.combine(day, time.fromisoformat(span["opens"]), tzinfo=BRUSSELS).astimezone(UTC),
@@ -181,10 +193,23 @@ def dates_problems(
             problems.append(problem("return_at", Code.LOAN_TOO_LONG, hours=asset.max_loan_hours, **_names(asset)))
     if location is not None:
         for field, moment, instant in (("pickup_at", "pickup", pickup_at), ("return_at", "return", return_at)):
-            holiday = holiday_on(to_local(instant).date())
+            day = to_local(instant).date()
+            holiday, closure = holiday_on(day), closure_on(location, day)
             if holiday is not None and location.opening_hours:
                 problems.append(
                     problem(field, Code.CLOSED_ON_HOLIDAY, moment=moment, location=location.name, holiday=str(holiday))
+                )
+            elif closure is not None and location.opening_hours:
+                problems.append(
+                    problem(
+                        field,
+                        Code.CLOSED_FOR_CLOSURE,
+                        moment=moment,
+                        location=location.name,
+                        reason=closure["reason"],
+                        first_day=closure["starts_on"],
+                        last_day=closure["ends_on"],
+                    )
                 )
             elif not within_opening_hours(location, instant):
                 problems.append(

@@ -157,6 +157,7 @@ def render_request_page(
             call_outcomes=CALL_OUTCOMES,
             audit=audit_lines(page.audit, labels),
             names=page.asset_names,
+            shortfalls=page.shortfalls,
             labels=labels,
             checks=booking.pickup_checks,
             movable=movable,

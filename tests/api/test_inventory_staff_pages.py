@@ -54,6 +54,7 @@ def test_an_administrator_adds_changes_and_deactivates_an_account(demo_suite: Em
     added = admin.post("/inventory/beheer/medewerkers", data={**form, "password": NEW_PASSWORD})
     assert added.status_code == 303, added.get_data(as_text=True)[:500]
     new = account(demo_suite, "muide@uitleen.demo")
+    assert new.must_change_password  # the administrator chose it: the owner chooses their own at the first login
     assert [loc.id for loc in new.locations] == [muide.id] and can_log_in(
         demo_suite, "muide@uitleen.demo", NEW_PASSWORD
     )

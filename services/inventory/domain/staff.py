@@ -106,7 +106,10 @@ def add_staff(session: Session, data: dict[str, Any], actor: Principal | None) -
     """An administrator adds an account. Raises Forbidden, DuplicateCode, UnknownReference."""
     check_is_admin(actor)
     codes = [location.code for location in _locations_by_id(session, data.get("location_ids", []))]
-    return create_staff(session, data["email"], data["name"], data["password"], data.get("role", "staff"), codes)
+    account = create_staff(session, data["email"], data["name"], data["password"], data.get("role", "staff"), codes)
+    account.must_change_password = True  # as after a reset: the administrator knows it, its owner chooses their own
+    session.flush()
+    return account
 
 
 # What a credential claims, or may claim: a change to any of these voids the credentials signed before it.

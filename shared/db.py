@@ -118,16 +118,35 @@ def _write_deferred(session: Session) -> None:
     pending: list[tuple[sa.Table, dict[str, Any]]] = session.info.pop(_DEFERRED, [])
     if not pending:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        shape = tuple((table, tuple(row)) for table, row in pending)
+        params = {f"r{i}_{column}": value for i, (_table, row) in enumerate(pending) for column, value in row.items()}
+        session.execute(_deferred_statement(shape), params)
+        return
     by_table: dict[sa.Table, list[dict[str, Any]]] = {}
     for table, row in pending:
         by_table.setdefault(table, []).append(row)
-    inserts = [sa.insert(table).values(rows) for table, rows in by_table.items()]
-    if session.get_bind().dialect.name == "postgresql":
+    for table, rows in by_table.items():
+        session.execute(sa.insert(table), rows)
+
+
+_DEFERRED_STATEMENTS: dict[tuple[tuple[sa.Table, tuple[str, ...]], ...], sa.Insert] = {}
+
+
+def _deferred_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> sa.Insert:
+    """One ``WITH … INSERT`` for rows of this shape (each row's table and columns, in order): every row is its own
+    single-row insert, bound to parameters ``r<i>_<column>``. Built once per shape, so SQLAlchemy compiles it once
+    and each commit only binds its values (a multi-row VALUES would be compiled anew every time)."""
+    statement = _DEFERRED_STATEMENTS.get(shape)
+    if statement is None:
+        inserts = [
+            sa.insert(table).values({c: sa.bindparam(f"r{i}_{c}", type_=table.c[c].type) for c in columns})
+            for i, (table, columns) in enumerate(shape)
+        ]
         *first, last = inserts
-        session.execute(last.add_cte(*(insert.cte(f"deferred_{i}") for i, insert in enumerate(first))))
-    else:
-        for insert in inserts:
-            session.execute(insert)
+        statement = last.add_cte(*(insert.cte(f"deferred_{i}") for i, insert in enumerate(first)))
+        _DEFERRED_STATEMENTS[shape] = statement
+    return statement
 
 
 def _forget_deferred(session: Session, *_: Any) -> None:

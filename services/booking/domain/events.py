@@ -40,10 +40,13 @@ def _location(session: Session, location_id: int) -> dict[str, Any]:
     }
 
 
+_LABELS = sa.select(InvRequirement).where(InvRequirement.code.in_(sa.bindparam("codes", expanding=True)))
+
+
 def _labels(session: Session, codes: set[str]) -> dict[str, InvRequirement]:
     if not codes:
         return {}
-    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(codes)))}
+    return {r.code: r for r in session.scalars(_LABELS, {"codes": sorted(codes)})}
 
 
 def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any]:

@@ -219,6 +219,16 @@ def check_answer(
     return value.strip()[:200], None
 
 
+# Built once with bound parameters: a submission only binds its values to SQLAlchemy's cached compilation.
+_ASSETS_WITH_CENTRES = (
+    sa.select(InvAsset, InvLocation)
+    .outerjoin(InvLocation, InvLocation.id == InvAsset.location_id)
+    .where(InvAsset.id.in_(sa.bindparam("ids", expanding=True)))
+)
+_REQUIREMENTS = sa.select(InvRequirement).where(InvRequirement.code.in_(sa.bindparam("codes", expanding=True)))
+_INITIATIVE = sa.select(Initiative).where(Initiative.name_key == sa.bindparam("key"))
+
+
 def _load_assets(
     session: Session, wanted: Sequence[WantedItem], is_staff: bool, problems: list[FieldProblem]
 ) -> tuple[list[tuple[int, WantedItem, InvAsset]], dict[int, InvLocation]]:
@@ -228,12 +238,7 @@ def _load_assets(
     by_id: dict[int, InvAsset] = {}
     locations: dict[int, InvLocation] = {}
     if ids:
-        query = (
-            sa.select(InvAsset, InvLocation)
-            .outerjoin(InvLocation, InvLocation.id == InvAsset.location_id)
-            .where(InvAsset.id.in_(ids))
-        )
-        for row_asset, row_location in session.execute(query):
+        for row_asset, row_location in session.execute(_ASSETS_WITH_CENTRES, {"ids": sorted(ids)}):
             by_id[row_asset.id] = row_asset
             if row_location is not None:
                 locations[row_location.id] = row_location
@@ -262,7 +267,7 @@ def _requirements(session: Session, assets: Iterable[InvAsset]) -> dict[str, Inv
     codes = {code for asset in assets for code in asset.requirement_codes}
     if not codes:
         return {}
-    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(codes)))}
+    return {r.code: r for r in session.scalars(_REQUIREMENTS, {"codes": sorted(codes)})}
 
 
 def _plan_item(
@@ -334,14 +339,14 @@ def get_or_create_initiative(session: Session, name: str) -> Initiative:
     first submissions at once make one initiative.
     """
     key = initiative_key(name)
-    found = session.scalar(sa.select(Initiative).where(Initiative.name_key == key))
+    found = session.scalar(_INITIATIVE, {"key": key})
     if found is not None:
         return found
     values = {"name": _SPACES.sub(" ", name).strip(), "name_key": key, "created_at": clock.now()}
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(Initiative).values(**values).on_conflict_do_nothing(index_elements=["name_key"]))
-    initiative = session.scalar(sa.select(Initiative).where(Initiative.name_key == key))
+    initiative = session.scalar(_INITIATIVE, {"key": key})
     assert initiative is not None
     return initiative
 

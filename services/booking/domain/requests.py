@@ -7,9 +7,10 @@ I borrow on these dates?" (``dates_problems``), so a search never offers what a 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -75,6 +76,8 @@ class Plan:
     items: tuple[PlannedItem, ...]
     # the centre's row, held so that the event's snapshot finds it in the session rather than reading it again
     location: InvLocation | None = None
+    # the requirements the items ask, by code, as read for the check (the snapshot's labels: not read again)
+    requirements: Mapping[str, InvRequirement] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,7 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
             )
     if problems:
         raise InvalidInput.of(problems)
-    return Plan(command, assets[0].location_id, items, location)
+    return Plan(command, assets[0].location_id, items, location, catalogue)
 
 
 # --- storing --------------------------------------------------------------------------------------------------
@@ -398,7 +401,9 @@ def create_request(session: Session, plan: Plan, actor: Actor, link_days: int) -
         request.items.append(RequestItem(id=item_id, requirements=requirements, **item))
     token = issue_link(session, request, link_days)
     record_audit(session, request, Action.SUBMIT, actor, None)
-    snapshot = emit_request_event(session, request, RequestEvent.SUBMITTED, actor.to_dict(), secret=token)
+    snapshot = emit_request_event(
+        session, request, RequestEvent.SUBMITTED, actor.to_dict(), secret=token, labels=plan.requirements
+    )
     return Created(request, token, snapshot)
 
 

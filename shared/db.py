@@ -153,7 +153,8 @@ def _write_deferred(session: Session) -> None:
     pending: list[tuple[sa.Table, dict[str, Any]]] = session.info.pop(_DEFERRED, [])
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and len(pending) <= _CACHED_DEFERRED_ROWS:
         shape = tuple((table, tuple(row)) for table, row in pending)
         params = {f"r{i}_{column}": value for i, (_table, row) in enumerate(pending) for column, value in row.items()}
         session.execute(_deferred_statement(shape), params)
@@ -161,8 +162,17 @@ def _write_deferred(session: Session) -> None:
     by_table: dict[sa.Table, list[dict[str, Any]]] = {}
     for table, row in pending:
         by_table.setdefault(table, []).append(row)
+    if postgres:  # a batch (a scan's hundreds of rows): one multi-row VALUES per table, compiled each time
+        *first, last = [sa.insert(table).values(rows) for table, rows in by_table.items()]
+        session.execute(last.add_cte(*(insert.cte(f"deferred_{i}") for i, insert in enumerate(first))))
+        return
     for table, rows in by_table.items():
         session.execute(sa.insert(table), rows)
+
+
+# A request's own rows (a link, an audit row, an event, a few answers) take the cached statement of their shape;
+# a larger batch would make a statement per row count, each a WITH of that many inserts.
+_CACHED_DEFERRED_ROWS = 12
 
 
 _DEFERRED_STATEMENTS: dict[tuple[tuple[sa.Table, tuple[str, ...]], ...], sa.Insert] = {}

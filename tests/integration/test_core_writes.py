@@ -65,3 +65,23 @@ def test_a_status_change_on_a_version_not_read_is_refused(feed, booking_client, 
         session.rollback()
     with booking_db.session_factory() as session:
         assert session.get(BookingRequest, request_id).status == "requested"
+
+
+def test_a_batch_of_deferred_rows_is_written_at_commit(feed, booking_client, booking_db):
+    # more rows than a request makes: the per-table multi-row path, not the cached per-shape statement
+    from services.booking.models import AuditEntry
+    from shared import clock
+    from shared.db import _CACHED_DEFERRED_ROWS, insert_at_commit
+
+    request_id = booking_client.post(
+        "/requests", json=request_body(feed.asset(feed.location()), at(1, 10), at(1, 15))
+    ).json["request_id"]
+    rows = 2 * _CACHED_DEFERRED_ROWS
+    with booking_db.transaction() as session:
+        for i in range(rows):
+            row = {"request_id": request_id, "at": clock.now(), "action": "submit", "actor_kind": "system"}
+            row |= {"staff_id": None, "from_status": None, "to_status": "requested", "reason": f"batch {i}"}
+            insert_at_commit(session, AuditEntry.__table__, row)
+    with booking_db.session_factory() as session:
+        reasons = session.scalars(sa.select(AuditEntry.reason).where(AuditEntry.reason.like("batch %"))).all()
+        assert sorted(reasons) == sorted(f"batch {i}" for i in range(rows))

@@ -125,6 +125,67 @@ class Context:
                 seen, since = now, time.monotonic()
         return time.monotonic() - started
 
+    def wait_drained(self, seconds: float = 600) -> float:
+        """Wait until the event side has done everything the bookings so far asked of it; returns the wait.
+
+        Drained: no unpublished outbox row (booking, inventory), no message waiting in or taken from the booking
+        and notify queues (kombu's ``unacked``), every booking event the relay published recorded by notify
+        (applied, duplicate or dead-lettered), no notification due and unsent, and the bench's SMTP server (which
+        has received every mail of the run) holding at least as many mails as notify marked sent (a row is marked
+        sent after its mail arrived, so counts taken at the start could differ by the mails in flight). Cheap
+        checks first, every 0.2 s: the bench's own polling is measured too (its process and PostgreSQL backends).
+        """
+        import redis
+
+        started = time.monotonic()
+        broker = redis.Redis.from_url(self.topology.environ["BROKER_URL"])
+        with (
+            self.connect("booking", autocommit=True) as booking,
+            self.connect("inventory", autocommit=True) as inventory,
+            self.connect("notify", autocommit=True) as notify,
+        ):
+
+            def count(connection: psycopg.Connection[Any], sql: str, *params: Any) -> int:
+                row = connection.execute(sql, params or None).fetchone()
+                return int(row[0]) if row else 0
+
+            def state() -> str | None:
+                for name, connection in (("booking", booking), ("inventory", inventory)):
+                    if count(connection, "SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+                        return f"{name} outbox unpublished"
+                queued = sum(int(broker.llen(q)) for q in ("booking", "notify")) + int(broker.hlen("unacked"))  # type: ignore[arg-type]
+                if queued:
+                    return f"{queued} message(s) queued or unacked"
+                # the relay's rows (the limit's are written published with attempts 0: they are never sent)
+                ids = [r[0] for r in booking.execute("SELECT id FROM outbox WHERE attempts > 0").fetchall()]
+                recorded = count(
+                    notify,
+                    "SELECT (SELECT count(*) FROM processed_events WHERE event_id = ANY(%s))"
+                    " + (SELECT count(DISTINCT event_id) FROM dead_letters WHERE event_id = ANY(%s))",
+                    ids,
+                    ids,
+                )
+                if recorded < len(ids):
+                    return f"{len(ids) - recorded} event(s) not applied by notify"
+                due = count(
+                    notify,
+                    "SELECT count(*) FROM scheduled_notifications"
+                    " WHERE status IN ('scheduled', 'sending') AND not_before <= now()",
+                )
+                if due:
+                    return f"{due} notification(s) due"
+                sent = count(notify, "SELECT count(*) FROM scheduled_notifications WHERE status = 'sent'")
+                if len(self.smtp.recorder.messages) < sent:
+                    return "mail sent but not yet received"
+                return None
+
+            while (waiting := state()) is not None:
+                if time.monotonic() - started > seconds:
+                    raise TimeoutError(f"the event side did not drain in {seconds} s: {waiting}")
+                time.sleep(0.2)
+        broker.close()
+        return time.monotonic() - started
+
     def wait_booking_knows(self, asset_ids: list[int], seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         with self.connect("booking", autocommit=True) as connection:

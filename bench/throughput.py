@@ -121,12 +121,15 @@ def run(ctx: Context) -> Result:
 
 
 class CpuMeter:
-    """CPU seconds used by each part of the system between its creation and ``per_booking``: the bench's
-    own process (the clients), nginx, each gunicorn service, the relay and celery processes, the PostgreSQL
-    backends of the bench databases, and the whole machine (other users of the machine included)."""
+    """CPU seconds used by each part of the system between its creation and the moment, after the clients
+    finished, the event side has drained (``Context.wait_drained``: every outbox row published, every booking
+    event applied by notify, every mail sent and received, the queues empty): the bench's own process (the
+    clients), nginx, each gunicorn service, the relay, each celery worker, beat, the PostgreSQL backends of the
+    bench databases, and the whole machine (other users of the machine included)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.drain_seconds = 0.0
         self.groups = self._groups()
         self.before = {pid: cpu_seconds(pid) for pids in self.groups.values() for pid in pids}
         self.machine_before = machine_cpu()
@@ -145,13 +148,14 @@ class CpuMeter:
             "nginx gateway": nginx,
             "booking gunicorn": roles.get("booking", []),
             "inventory + notify gunicorn": roles.get("inventory", []) + roles.get("notify", []),
-            "relay, celery workers, beat": [
-                pid for role in ("relay", "worker_booking", "worker_notify", "beat") for pid in roles.get(role, [])
-            ],
+            "relay": roles.get("relay", []),
+            "notify worker (celery)": roles.get("worker_notify", []),
+            "booking worker (celery), beat": roles.get("worker_booking", []) + roles.get("beat", []),
             "PostgreSQL backends": postgres_backends(database.rsplit("_", 1)[0]),
         }
 
     def per_booking(self, bookings: int) -> dict[str, float]:
+        self.drain_seconds = self.ctx.wait_drained()
         busy_before, total_before = self.machine_before
         busy_after, total_after = machine_cpu()
         groups = self._groups()  # backends opened meanwhile (the limit's connections) count from zero
@@ -159,8 +163,15 @@ class CpuMeter:
             label: sum(cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in pids) / bookings * 1000
             for label, pids in groups.items()
         }
+        result["event side (relay + workers + beat)"] = sum(
+            result[label] for label in ("relay", "notify worker (celery)", "booking worker (celery), beat")
+        )
+        result["suite total (all groups above but the clients)"] = sum(
+            value for label, value in result.items() if label in groups and label != "bench clients (this process)"
+        )
         result["whole machine (all users)"] = (busy_after - busy_before) / bookings * 1000
         result["machine busy %"] = 100 * (busy_after - busy_before) / max(total_after - total_before, 1e-9)
+        result["drained s after the clients"] = self.drain_seconds
         return result
 
 
@@ -169,7 +180,10 @@ def _cpu_text(cpu: dict[str, dict[str, float]]) -> str:
     labels = list(next(iter(cpu.values())))
     lines = [
         "",
-        "CPU milliseconds per booking, by process group (from /proc; 2 cores = 2000 ms per second):",
+        "CPU milliseconds per booking, by process group (from /proc; 2 cores = 2000 ms per second), measured "
+        "from the first request until drained: after the clients finished, the bench waits until every outbox "
+        "row is published, notify has applied every booking event, every due mail has arrived at the bench's "
+        "SMTP server and the queues are empty (the last row: how long that took):",
         "",
         "| process group | " + " | ".join(columns) + " |",
         "| --- | " + " | ".join("---" for _ in columns) + " |",

@@ -12,6 +12,11 @@ ancestor's id was revoked, or whose generation is older than the account's (a ro
 account was deactivated): ``init_auth(app, credential_void=...)`` gives it the check. Inventory asks its own
 tables; booking and notify ask the copies they keep from ``inventory.token.revoked`` and
 ``inventory.staff.changed`` (``shared.revocations``).
+
+A session after an administrator set the account's password claims ``pwd``: the staff member must choose a
+password of their own first. Every service then answers only what the app lists as allowed (inventory: its
+password page, login and logout); a page asks for the password page, anything else is a 403
+``password_change_required`` (``init_auth``'s gate).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any, TypeVar, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, redirect, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from shared import clock
@@ -47,6 +52,7 @@ class Principal:
     ancestors: tuple[str, ...] = ()  # the credentials that minted this one, the root (a session) first
     generation: int = 0  # the account's claims generation when this was signed
     expires_at: int | None = None  # unix seconds (shared clock); None: the signature's age alone bounds it
+    must_change_password: bool = False  # an administrator set the password: choose one's own before anything else
 
     @property
     def lineage(self) -> tuple[str, ...]:
@@ -76,6 +82,8 @@ class Principal:
             claims["gen"] = self.generation
         if self.expires_at is not None:
             claims["exp"] = self.expires_at
+        if self.must_change_password:
+            claims["pwd"] = True
         return claims
 
     @classmethod
@@ -93,6 +101,7 @@ class Principal:
             ancestors=tuple(str(x) for x in claims.get("anc") or ()),
             generation=int(claims.get("gen") or 0),
             expires_at=int(claims["exp"]) if claims.get("exp") is not None else None,
+            must_change_password=claims.get("pwd") is True,
         )
 
 
@@ -134,7 +143,8 @@ def read_claims(secret_key: str, value: str, salt: str, max_age_seconds: int) ->
     return cast(dict[str, Any], claims) if isinstance(claims, dict) else None
 
 
-def _principal_from_request() -> Principal | None:
+def _signed_claims() -> tuple[dict[str, Any], str] | None:
+    """The request's credential's claims (signature and age checked, nothing else) and how it came."""
     settings = current_app.config["SETTINGS"]
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -146,8 +156,14 @@ def _principal_from_request() -> Principal | None:
             return None
         claims = read_claims(settings.secret_key, cookie, "staff-session", settings.session_hours * 3600)
         via = "session"
-    if claims is None:
+    return None if claims is None else (claims, via)
+
+
+def _principal_from_request() -> Principal | None:
+    signed = _signed_claims()
+    if signed is None:
         return None
+    claims, via = signed
     try:
         principal = Principal.from_claims(claims, via)
     except (KeyError, ValueError, TypeError):
@@ -214,8 +230,45 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=settings.secure_cookies, samesite="Lax")
 
 
+# What a session that must change its password may still reach in every app (the language switch, the
+# stylesheet); an app adds its own with ``allow_before_password_change``.
+ALWAYS_ALLOWED = frozenset({"static", "frame.static", "frame.switch_language"})
+PASSWORD_PAGE_HOOK = "password_change_page"  # init_pages: (is this a page request?, the password page's path)
+
+
+def allow_before_password_change(app: Flask, *endpoints: str) -> None:
+    """Endpoints a staff member whose password an administrator set may use before choosing a new one."""
+    app.extensions.setdefault("password_change_allows", set()).update(endpoints)
+
+
+def _password_change_gate() -> Response | None:
+    """Before anything else, a staff member whose password an administrator set chooses one of their own.
+
+    Only credentials claiming ``pwd`` pay for the full check (the others are not read here at all).
+    Raises Forbidden (``password_change_required``) outside the pages."""
+    if request.endpoint in ALWAYS_ALLOWED or request.endpoint in current_app.extensions.get(
+        "password_change_allows", ()
+    ):
+        return None
+    signed = _signed_claims()
+    if signed is None or signed[0].get("pwd") is not True:
+        return None
+    principal = current_principal()
+    if principal is None or not principal.must_change_password:
+        return None  # void anyway: the request goes on as the public's
+    hook = current_app.extensions.get(PASSWORD_PAGE_HOOK)
+    if hook is not None and hook[0]():
+        return cast(Response, redirect(hook[1], code=303))
+    raise Forbidden(
+        "An administrator set your password: choose a new one first (/inventory/beheer/wachtwoord).",
+        code="password_change_required",
+    )
+
+
 def init_auth(app: Flask, credential_void: Callable[[Principal], bool] | None = None) -> None:
     """``credential_void(principal)`` says whether a validly signed credential may no longer act: revoked (it or
-    an ancestor), or signed with claims the account no longer has."""
+    an ancestor), or signed with claims the account no longer has. Also installs the gate that sends a staff
+    member whose password an administrator set to choose their own first (``_password_change_gate``)."""
     if credential_void is not None:
         app.extensions["credential_void"] = credential_void
+    app.before_request(_password_change_gate)

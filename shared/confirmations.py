@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 import redis
 
@@ -40,6 +41,24 @@ class Confirmations:
         """Raises redis errors (the relay then rolls back and publishes again later)."""
         if self.client is not None:
             self.client.zadd(_key(producer, subscriber), {event_id: time.time()})
+
+    def expect_many(self, entries: Sequence[tuple[str, str, str]]) -> None:
+        """``expect`` for a batch of (producer, subscriber, event id), in one round trip (a pipeline, one ZADD
+        per sorted set). Raises redis errors."""
+        if self.client is None or not entries:
+            return
+        now = time.time()
+        by_key: dict[str, dict[str, float]] = {}
+        for producer, subscriber, event_id in entries:
+            by_key.setdefault(_key(producer, subscriber), {})[event_id] = now
+        if len(by_key) == 1:
+            [(key, mapping)] = by_key.items()
+            self.client.zadd(key, mapping)  # type: ignore[arg-type]
+            return
+        pipeline = self.client.pipeline(transaction=False)
+        for key, mapping in by_key.items():
+            pipeline.zadd(key, mapping)  # type: ignore[arg-type]
+        pipeline.execute()
 
     def confirm(self, producer: str, subscriber: str, event_id: str) -> None:
         """Best effort: if Redis is away, the event is simply published once more later."""

@@ -80,6 +80,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        # AUTOCOMMIT (Alembic's autocommit_block) means no transaction at all: a migration sets PRAGMA
+        # foreign_keys there, which SQLite ignores inside one.
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,25 +55,54 @@ outbox = sa.Table(
 Publisher = Callable[[str, dict[str, Any]], None]
 
 
-def celery_publisher(app: Celery, confirmations: Confirmations | None = None) -> Publisher:
+RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2}
+
+
+class CeleryPublisher:
     """Publishes an envelope as the subscriber's ``<service>.handle_event`` task on its own queue.
 
-    With ``confirmations``, the (event, subscriber) pair is first noted as awaiting the consumer's confirmation.
+    With ``confirmations``, every (event, subscriber) pair is first noted as awaiting the consumer's
+    confirmation. ``many`` publishes a whole batch over one producer (one broker connection, acquired once) after
+    noting all its pairs in one Redis round trip; calling the publisher publishes one envelope the same way.
     """
 
-    def publish(service: str, envelope: dict[str, Any]) -> None:
-        if confirmations is not None:
-            confirmations.expect(envelope["producer"], service, envelope["id"])
-        app.send_task(
-            handler_task_name(service),
-            args=[envelope],
-            queue=queue_name(service),
-            task_id=f"{envelope['id']}:{service}",
-            retry=True,
-            retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2},
-        )
+    def __init__(self, app: Celery, confirmations: Confirmations | None = None) -> None:
+        self.app, self.confirmations = app, confirmations
 
-    return publish
+    def __call__(self, service: str, envelope: dict[str, Any]) -> None:
+        self.many([(service, envelope)])
+
+    def many(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Raises what the broker (or Redis, for the confirmations) raises; then nothing is marked published."""
+        if not items:
+            return
+        if self.confirmations is not None:
+            self.confirmations.expect_many([(e["producer"], service, e["id"]) for service, e in items])
+        with self.app.producer_pool.acquire(block=True) as producer:
+            for service, envelope in items:
+                self.app.send_task(
+                    handler_task_name(service),
+                    args=[envelope],
+                    queue=queue_name(service),
+                    task_id=f"{envelope['id']}:{service}",
+                    producer=producer,
+                    retry=True,
+                    retry_policy=RETRY_POLICY,
+                )
+
+
+def celery_publisher(app: Celery, confirmations: Confirmations | None = None) -> CeleryPublisher:
+    return CeleryPublisher(app, confirmations)
+
+
+def publish_all(publish: Publisher, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """A batch through the publisher's ``many`` when it has one (``CeleryPublisher``), else one by one."""
+    many = getattr(publish, "many", None)
+    if many is not None:
+        many(items)
+        return
+    for service, envelope in items:
+        publish(service, envelope)
 
 
 def _envelope(row: sa.Row[Any]) -> dict[str, Any]:
@@ -103,10 +132,7 @@ def relay_once(database: Database, publish: Publisher, batch_size: int = 100) ->
     )
     with database.engine.begin() as connection:
         rows = connection.execute(query).all()
-        for row in rows:
-            envelope = _envelope(row)
-            for service in subscribers(row.type):
-                publish(service, envelope)
+        publish_all(publish, [(service, _envelope(row)) for row in rows for service in subscribers(row.type)])
         if rows:
             connection.execute(
                 outbox.update()
@@ -141,13 +167,15 @@ def republish_unconfirmed(
                     sa.select(outbox).where(outbox.c.id.in_([uuid.UUID(e) for e in event_ids]))
                 ).all()
             }
+        batch = []
         for event_id in event_ids:
             row = rows.get(event_id)
             if row is None:  # pruned from the outbox: nothing left to send
                 confirmations.forget(producer, subscriber, event_id)
                 continue
-            publish(subscriber, _envelope(row))  # refreshes the entry's time
-            count += 1
+            batch.append((subscriber, _envelope(row)))
+        publish_all(publish, batch)  # refreshes the entries' time
+        count += len(batch)
     if count:
         log.warning("relay: published %d unconfirmed event(s) of %s again", count, producer)
     return count

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # consumer -> event type prefixes it subscribes to
 ROUTES: dict[str, tuple[str, ...]] = {
-    "booking": ("inventory.",),
+    "booking": ("inventory.", "notify.call."),
     "notify": ("booking.", "inventory.location.", "inventory.asset.", "inventory.token.", "inventory.staff."),
 }
 

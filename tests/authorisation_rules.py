@@ -223,6 +223,13 @@ INVENTORY = {
             "version": "<location_version>",
         },
     ),
+    "POST /inventory/beheer/centra/<int:location_id>/sluitingen": Rule(
+        CENTRE_PAGE,
+        form={"closure_starts_on": "2030-12-24", "closure_ends_on": "2031-01-02", "closure_reason": "kerstvakantie"},
+    ),
+    "POST /inventory/beheer/centra/<int:location_id>/sluitingen/<int:closure_id>/verwijderen": Rule(
+        CENTRE_PAGE, form={}, fresh=True
+    ),
     "GET /inventory/beheer/centra/nieuw": Rule("login login 403 403 ok"),
     "POST /inventory/beheer/centra/nieuw": Rule(
         "login login 403 403 ok",

@@ -79,6 +79,8 @@ class InvLocation(Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40), default=None)
     email: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # days closed although the timetable says open: [{id, starts_on, ends_on (both "YYYY-MM-DD", included), reason}]
+    closures: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     version: Mapped[int] = mapped_column(sa.Integer)
 
 
@@ -115,6 +117,24 @@ class InvAsset(Base):
     status: Mapped[str] = mapped_column(sa.String(10), default="active")
     requirement_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     version: Mapped[int] = mapped_column(sa.Integer)
+
+
+class QuantityShortfall(Base):
+    """A record: an asset event from inventory left fewer units than the loans already promised (approved or out,
+    from the event on). Written by the inventory-copy handler; the staff dashboard re-reads the promises of the
+    assets recorded here (``queries.shortfalls``), so a flag goes away once staff resolved it."""
+
+    __tablename__ = "quantity_shortfalls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    asset_version: Mapped[int] = mapped_column(sa.Integer)
+    quantity: Mapped[int] = mapped_column(sa.Integer)  # what the asset has now (0 when retired)
+    promised: Mapped[int] = mapped_column(sa.Integer)  # the most units promised at one instant
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())  # first instant with too few units
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())  # last
+    request_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
 class InvMaintenanceWindow(Base):
@@ -156,7 +176,9 @@ class BookingRequest(Base):
         sa.CheckConstraint("return_at > pickup_at", name="return_after_pickup"),
         sa.CheckConstraint(f"status IN {STATUSES}", name="status_known"),
         sa.CheckConstraint(
-            "contact_email IS NOT NULL OR contact_phone IS NOT NULL OR anonymised_at IS NOT NULL",
+            # a desk request filed by staff may have neither: the resident comes by or quotes the reference
+            "contact_email IS NOT NULL OR contact_phone IS NOT NULL OR anonymised_at IS NOT NULL"
+            " OR proxy_by_staff_id IS NOT NULL",
             name="contact_reachable",
         ),
     )
@@ -316,6 +338,27 @@ class StatusLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ContactCall(Base):
+    """A phone call to the requester that staff noted on notify's call list ("gebeld" / "niet bereikt").
+
+    Booking's copy of notify's ``notify.call.recorded`` events (services/notify/contract.py), one row per call
+    (``call_id`` is notify's audit row, so a redelivered event adds nothing): the request's contact history,
+    shown on its page. ``note`` is personal data: blanked with the request's contact (privacy, retention).
+    """
+
+    __tablename__ = "contact_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.Integer, unique=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    staff_id: Mapped[int | None] = mapped_column(sa.Integer, default=None)
+    staff_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class IdempotencyKey(Base):

@@ -8,7 +8,7 @@ from flask_smorest import Api
 from services.inventory import web
 from services.inventory.api import assets, auth, locations, requirements, staff
 from services.inventory.domain.credentials import credential_void
-from shared.auth import Principal, init_auth
+from shared.auth import Principal, allow_before_password_change, init_auth
 from shared.config import Settings, load_settings
 from shared.db import Database, get_session
 from shared.web import build_service_app
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             return credential_void(get_session(), principal)
 
         init_auth(app, credential_void=void)
+        allow_before_password_change(app, "auth.login", "auth.logout", "auth.me")
         app.config.update(limits)
         auth.limiter.init_app(app)
         web.init_web(app, settings)

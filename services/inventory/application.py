@@ -6,7 +6,7 @@ inside ``shared.db.unit_of_work``: the domain function does the work and writes 
 (``domain/events.py``) in the same transaction, which commits when the call returns — or, on any error, rolls
 back before the error leaves, so a refused change leaves neither the change nor its event behind.
 
-- locations: ``create_location``, ``update_location``;
+- locations: ``create_location``, ``update_location``, ``add_closure``, ``remove_closure``;
 - requirements: ``create_requirement``, ``update_requirement``;
 - assets: ``create_asset``, ``update_asset``, ``retire_asset``;
 - maintenance windows: ``add_maintenance``, ``remove_maintenance``;
@@ -20,13 +20,13 @@ PreconditionFailed when that version is stale; ``None`` skips the check.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from services.inventory.domain import assets, credentials, locations, maintenance, requirements, staff
-from services.inventory.models import ApiToken, Asset, Location, MaintenanceWindow, Requirement, StaffAccount
+from services.inventory.models import ApiToken, Asset, Closure, Location, MaintenanceWindow, Requirement, StaffAccount
 from shared.auth import Principal
 from shared.config import Settings
 from shared.db import unit_of_work
@@ -47,6 +47,21 @@ def update_location(
     DuplicateCode, InvalidInput."""
     with unit_of_work(session):
         return locations.update_location(session, location_id, data, expected_version, actor)
+
+
+def add_closure(
+    session: Session, location_id: int, starts_on: date, ends_on: date, reason: str, actor: Principal | None
+) -> Closure:
+    """Close a centre for some days (the Christmas break, a staff day). Raises LocationNotFound, Forbidden,
+    InvalidInput."""
+    with unit_of_work(session):
+        return locations.add_closure(session, location_id, starts_on, ends_on, reason, actor)
+
+
+def remove_closure(session: Session, location_id: int, closure_id: int, actor: Principal | None) -> None:
+    """Take a closure back. Raises LocationNotFound, Forbidden, ClosureNotFound."""
+    with unit_of_work(session):
+        locations.remove_closure(session, location_id, closure_id, actor)
 
 
 # --- requirements -------------------------------------------------------------------------------------------

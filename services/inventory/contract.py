@@ -72,6 +72,15 @@ class OpeningHoursPayload(_Payload):
     closes = ma.fields.String(required=True)
 
 
+class ClosurePayload(_Payload):
+    """Days the centre is closed although its timetable says open; both days included, Brussels dates."""
+
+    id = ma.fields.Integer(required=True)
+    starts_on = ma.fields.String(required=True, metadata={"description": "YYYY-MM-DD, the first closed day"})
+    ends_on = ma.fields.String(required=True, metadata={"description": "YYYY-MM-DD, the last closed day"})
+    reason = ma.fields.String(required=True, metadata={"description": "one line, said to whoever asks that day"})
+
+
 class LocationPayload(_Payload):
     id = ma.fields.Integer(required=True)
     code = ma.fields.String(required=True)
@@ -82,6 +91,9 @@ class LocationPayload(_Payload):
     phone = ma.fields.String(required=True, allow_none=True)
     email = ma.fields.String(required=True, allow_none=True)
     opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursPayload), required=True)
+    # Added within version 1 (an added field needs no new version): producers always send it, consumers read
+    # an older event without it as "no closures".
+    closures = ma.fields.List(ma.fields.Nested(ClosurePayload), load_default=list)
     version = ma.fields.Integer(required=True)
 
 

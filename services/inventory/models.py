@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -40,6 +40,11 @@ class Location(Base):
         cascade="all, delete-orphan",
         order_by="(OpeningHours.weekday, OpeningHours.opens)",
     )
+    closures: Mapped[list[Closure]] = relationship(
+        back_populates="location",
+        cascade="all, delete-orphan",
+        order_by="(Closure.starts_on, Closure.id)",
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -60,6 +65,24 @@ class OpeningHours(Base):
     closes: Mapped[time] = mapped_column(sa.Time)
 
     location: Mapped[Location] = relationship(back_populates="opening_hours")
+
+
+class Closure(Base):
+    """Days a centre stays closed although its timetable says open (the Christmas break, a staff day):
+    ``starts_on`` to ``ends_on``, both included, Brussels calendar days."""
+
+    __tablename__ = "location_closures"
+    __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="ends_on_or_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_by: Mapped[int | None] = mapped_column(sa.Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    location: Mapped[Location] = relationship(back_populates="closures")
 
 
 asset_requirements = sa.Table(
@@ -166,6 +189,8 @@ class StaffAccount(Base):
     # Goes up whenever what a credential claims (role, centres) or may claim (active, password) changes:
     # every session and token signed with an older generation is void (shared.auth, shared.revocations).
     claims_generation: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # An administrator set the password (a reset): its owner chooses one of their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
     locations: Mapped[list[Location]] = relationship(secondary=staff_locations, order_by="Location.id")
 

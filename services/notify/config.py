@@ -44,6 +44,9 @@ class NotifyConfig:
     retry_base_seconds: int = 30
     retry_max_seconds: int = 3600
     dispatch_seconds: int = 15
+    # After an applied event one coalesced dispatch tick is queued (services/notify/tasks.py) with this countdown
+    # (0: none, at the queue's tail behind the events already waiting); the beat's tick stays the safety net.
+    dispatch_delay_ms: int = 200
     # Booking expires a request nobody decided on after BOOKING_EXPIRE_AFTER_HOURS; notify warns the centre
     # NOTIFY_EXPIRY_WARNING_HOURS before. Booking's events carry the submission instant, not its setting, so
     # notify is told the same number (docs/notify.md; the defaults are held equal by tests/unit/test_config.py).
@@ -97,6 +100,7 @@ def load_notify_config(settings: Settings) -> NotifyConfig:
         retry_base_seconds=int_setting(settings, "NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1),
         retry_max_seconds=int_setting(settings, "NOTIFY_RETRY_MAX_SECONDS", 3600, minimum=1),
         dispatch_seconds=int_setting(settings, "NOTIFY_DISPATCH_SECONDS", 15, minimum=1),
+        dispatch_delay_ms=int_setting(settings, "NOTIFY_DISPATCH_DELAY_MS", 200),
         expire_after_hours=int_setting(settings, "NOTIFY_EXPIRE_AFTER_HOURS", 72, minimum=1),
         expiry_warning_hours=int_setting(settings, "NOTIFY_EXPIRY_WARNING_HOURS", 24, minimum=1),
     )

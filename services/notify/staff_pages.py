@@ -75,6 +75,10 @@ BOOKING_STATUSES = {
 # The domain's reason codes in the page's words; %(status)s is a booking status above.
 REASONS = {
     Reason.NO_EMAIL: _l("geen e-mailadres: staat op de bellijst van het buurtcentrum"),
+    Reason.NO_CONTACT: _l(
+        "geen e-mail en geen telefoon (aanvraag aan de balie): niet verstuurd, niet op de bellijst; de bewoner komt"
+        " langs of belt met het referentienummer"
+    ),
     Reason.LOCATION_NO_EMAIL: _l("het buurtcentrum heeft geen e-mailadres"),
     Reason.BOOKING_UNKNOWN: _l("aanvraag onbekend bij de berichtendienst"),
     Reason.STALE: _l("niet meer nodig: de aanvraag is nu %(status)s, of ophalen of terugbrengen is verplaatst"),

@@ -19,6 +19,7 @@ from shared.config import Settings, int_setting
 from shared.confirmations import Confirmations
 from shared.consumer import Handler, consume
 from shared.db import Database
+from shared.debounce import Debounce
 
 log = logging.getLogger("uitleen.notify.tasks")
 
@@ -31,6 +32,7 @@ class Runtime:
     sender: MailSender
     handlers: dict[str, Handler]
     confirmations: Confirmations
+    dispatch_soon: Debounce
 
 
 @cache
@@ -40,7 +42,15 @@ def runtime() -> Runtime:
     settings, database = booted.settings, booted.database
     config = load_notify_config(settings)
     sender = make_sender(config, database.session_factory)
-    return Runtime(settings, config, database, sender, event_handlers(config), Confirmations(settings.broker_url))
+    delay = config.dispatch_delay_ms / 1000
+    # the key outlives the pending tick only if that tick was lost; the beat's tick covers that gap
+    debounce = Debounce(settings.broker_url, DISPATCH_SOON_KEY, delay, hold_seconds=max(5.0, 10 * delay))
+    return Runtime(
+        settings, config, database, sender, event_handlers(config), Confirmations(settings.broker_url), debounce
+    )
+
+
+DISPATCH_SOON_KEY = "uitleen:notify:dispatch-soon"
 
 
 @shared_task(name="notify.handle_event", bind=True)
@@ -59,18 +69,37 @@ def handle_event(self: Any, envelope: dict[str, Any]) -> str:
         base_seconds=int_setting(rt.settings, "NOTIFY_EVENT_RETRY_SECONDS", 5, minimum=1),
     )
     if outcome == "applied":
-        # Immediate mails go out now rather than at the next beat; any failure is the beat's to retry.
-        try:
-            run_dispatch(rt.database, rt.sender, rt.config)
-        except Exception:
-            log.exception("dispatch after event %s failed; the next beat retries", envelope.get("id"))
+        dispatch_soon(rt, envelope.get("id"))
     return outcome
 
 
+def dispatch_soon(rt: Runtime, event_id: Any = None) -> bool:
+    """Immediate mails go out within about NOTIFY_DISPATCH_DELAY_MS rather than at the next beat, and a burst of
+    N events costs about one dispatch tick per pending tick instead of N: the first event schedules
+    ``dispatch_due(coalesced=True)`` on the notify queue, the events applied before that tick starts find it
+    pending (``shared.debounce``). Returns whether this call scheduled the tick. Any failure is the beat's."""
+    if not rt.dispatch_soon.should_schedule():
+        return False
+    delay = rt.config.dispatch_delay_ms / 1000
+    try:
+        # with a countdown (default 200 ms) the worker holds the tick as an ETA message and runs it then, ahead of
+        # the queue; without one it waits at the queue's tail behind the events already queued
+        dispatch_due.apply_async(kwargs={"coalesced": True}, queue="notify", **({"countdown": delay} if delay else {}))
+    except Exception:
+        rt.dispatch_soon.reset()  # the next event tries again
+        log.exception("could not schedule the dispatch after event %s; the next beat sends", event_id)
+        return False
+    return True
+
+
 @shared_task(name="notify.dispatch_due")
-def dispatch_due() -> dict[str, int]:
-    """Send every due notification (beat, every NOTIFY_DISPATCH_SECONDS). Safe to run concurrently."""
+def dispatch_due(coalesced: bool = False) -> dict[str, int]:
+    """Send every due notification: the beat's tick (every NOTIFY_DISPATCH_SECONDS), or ``coalesced``, the one
+    tick a burst of applied events scheduled (``dispatch_soon``). Safe to run concurrently."""
     rt = runtime()
+    if coalesced:
+        # before the first claim: an event applied from now on schedules a tick of its own
+        rt.dispatch_soon.reset()
     result = run_dispatch(rt.database, rt.sender, rt.config)
     if result.counts:
         log.info("notify.dispatch_due: %s", result.counts)

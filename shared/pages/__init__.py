@@ -30,7 +30,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
-from shared.auth import current_principal
+from shared.auth import PASSWORD_PAGE_HOOK, current_principal
 from shared.config import Settings
 from shared.errors import DATABASE_UNAVAILABLE
 from shared.pages import i18n, nav
@@ -117,6 +117,8 @@ def init_pages(
         if enabled and request.url_rule is not None and is_page_request():
             pages.csrf.protect()  # raises CSRFError: a 400 page with a way back
 
+    # a staff member whose password an administrator set is sent to choose their own (shared.auth's gate)
+    app.extensions[PASSWORD_PAGE_HOOK] = (is_page_request, nav.PASSWORD_PAGE)
     register_page_errors(app)
 
 

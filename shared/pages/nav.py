@@ -23,6 +23,7 @@ STAFF_HOME = "/staff"
 LOGIN = "/inventory/login"
 LOGOUT = "/inventory/logout"
 PRIVACY = "/privacy"
+PASSWORD_PAGE = "/inventory/beheer/wachtwoord"  # one's own password (inventory's beheer)
 CENTRE_PAGE = "/inventory/beheer/centra/{id}"  # a centre's e-mail, phone and opening hours (inventory's beheer)
 
 

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -85,6 +85,11 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
     requirement = inventory_get("/requirements", apps).json[0]["id"]
     asset = feed.asset(centre_a, code="caravan", requirement_codes=["rijbewijs-b"], public=True)
     window = feed.maintenance(asset, NOW + timedelta(days=20), NOW + timedelta(days=21))
+    with databases["inventory"].transaction() as session:
+        from services.inventory.domain.locations import add_closure
+
+        closure = add_closure(session, centre_a, date(2030, 5, 6), date(2030, 5, 7), "personeelsdag", None).id
+    feed.relay()
     with databases["inventory"].transaction() as session:
         # the accounts as create_staff makes them, with one argon2 hash for all worlds (hashing is slow on purpose)
         staff_a, staff_b, admin = (
@@ -176,6 +181,7 @@ def build_world(databases: dict[str, Database], apps: dict[str, Flask]) -> World
             "asset_id": asset,
             "location_id": centre_a,
             "window_id": window,
+            "closure_id": closure,
             "requirement_id": requirement,
             "token_id": token_id,
             "staff_id": ids[0],

@@ -10,7 +10,7 @@ differ in shape from the real ones: each fails here.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -179,6 +179,7 @@ def test_every_inventory_payload_is_what_the_contract_names_and_booking_and_noti
     databases: dict[str, Database], fixed_clock: Any
 ) -> None:
     from services.booking.handlers import EVENT_HANDLERS as BOOKING_HANDLERS
+    from services.booking.models import InvLocation
     from services.inventory.domain import assets, credentials, locations, maintenance, requirements, staff
     from services.inventory.models import OutboxEvent
     from services.notify.config import NotifyConfig
@@ -190,6 +191,9 @@ def test_every_inventory_payload_is_what_the_contract_names_and_booking_and_noti
             session, {"code": "bc", "name": "BC", "street": "s 1", "postal_code": "9000", "opening_hours": []}, None
         )
         locations.update_location(session, place.id, {"phone": "09 266 00 02"}, place.version, None)
+        closure = locations.add_closure(session, place.id, date(2030, 12, 24), date(2031, 1, 2), "kerstvakantie", None)
+        locations.add_closure(session, place.id, date(2030, 5, 6), date(2030, 5, 6), "personeelsdag", None)
+        locations.remove_closure(session, place.id, closure.id, None)
         need = requirements.create_requirement(
             session, {"code": "trekhaak", "kind": "confirm", "label_nl": "t", "label_en": "t"}, None
         )
@@ -230,6 +234,10 @@ def test_every_inventory_payload_is_what_the_contract_names_and_booking_and_noti
     with databases["booking"].transaction() as session:
         for envelope in events:
             BOOKING_HANDLERS[envelope.type](session, envelope)
+        copy = session.get(InvLocation, place.id)
+        assert copy is not None and [(c["starts_on"], c["reason"]) for c in copy.closures] == [
+            ("2030-05-06", "personeelsdag")
+        ]
     with databases["notify"].transaction() as session:
         for envelope in events:
             if envelope.type in notify_handlers:

@@ -110,3 +110,35 @@ def test_an_event_lost_between_broker_and_consumer_is_published_again_until_conf
     confirmations.confirm("booking", "notify", str(envelope.id))  # the consumer applied it
     assert republish_unconfirmed(booking_db, "booking", publish, confirmations, older_than_seconds=0) == 0
     assert confirmations.pending("booking", "notify") == 0
+
+
+@pytest.mark.redis
+def test_a_batch_is_published_over_one_producer_with_its_confirmations_noted_in_one_round_trip(
+    booking_db: Database,
+    redis_client: redis.Redis,
+) -> None:
+    redis_client.delete("notify", "uitleen:unconfirmed:booking:notify")
+    app = Celery("relay-test", broker=REDIS_URL)
+    app.conf.task_serializer = "json"
+    confirmations = Confirmations(REDIS_URL)
+    envelopes = [booking_envelope("approved", request_id=i) for i in range(1, 8)]
+    with booking_db.transaction() as session:
+        write_booking_events(session, envelopes)
+    publisher = celery_publisher(app, confirmations)
+    acquired: list[Any] = []
+    acquire = app.producer_pool.acquire
+
+    def counting_acquire(*args: Any, **kwargs: Any) -> Any:
+        producer = acquire(*args, **kwargs)
+        acquired.append(producer)
+        return producer
+
+    app.producer_pool.acquire = counting_acquire  # type: ignore[method-assign]
+    assert relay_once(booking_db, publisher) == 7
+    assert len(acquired) == 1, "one producer (one broker connection) for the whole batch"
+    queued = [json.loads(raw) for raw in redis_client.lrange("notify", 0, -1)]
+    # LPUSH: the newest at the head; the consumer (BRPOP) takes them oldest first
+    assert [m["headers"]["id"] for m in reversed(queued)] == [f"{e.id}:notify" for e in envelopes]
+    assert confirmations.pending("booking", "notify") == 7
+    assert unpublished_count(booking_db) == 0
+    redis_client.delete("notify", "uitleen:unconfirmed:booking:notify")

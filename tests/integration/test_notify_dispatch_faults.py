@@ -3,6 +3,8 @@ out. Against a real SMTP server (aiosmtpd on loopback) that refuses some recipie
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -150,3 +152,89 @@ def test_an_address_that_cannot_go_into_a_mail_is_refused_before_any_transport(a
     with pytest.raises(BadAddress):
         check_address(address)
     assert check_address("élodie@exämple.be") == "élodie@xn--exmple-cua.be"
+
+
+def _rejections(pipeline: Pipeline, count: int) -> None:
+    with pipeline.booking_db.transaction() as session:
+        write_booking_events(
+            session,
+            [
+                booking_envelope("rejected", occurred_at=T0, request_id=i, email=f"an{i}@example.org", reason="vol")
+                for i in range(1, count + 1)
+            ],
+        )
+    pipeline.relay()
+
+
+def _unsettled(pipeline: Pipeline) -> int:
+    with pipeline.notify_db.session_factory() as session:
+        return int(session.scalar(sa.select(sa.func.count()).where(ScheduledNotification.status == "sending")) or 0)
+
+
+def test_one_dispatch_tick_sends_every_due_mail_over_one_smtp_connection(
+    smtp_pipeline: Pipeline, smtp: SmtpServer
+) -> None:
+    clock.set_clock(T0)
+    _rejections(smtp_pipeline, 5)
+    assert smtp_pipeline.dispatch().counts == {"sent": 5}
+    assert len(smtp.recorder.messages) == 5
+    assert len(set(smtp.recorder.peers)) == 1, "one connection for the whole tick"
+    # a refused recipient does not cost the connection either (smtplib resets the transaction)
+    with smtp_pipeline.booking_db.transaction() as session:
+        write_booking_events(
+            session,
+            [
+                booking_envelope("rejected", occurred_at=T0, request_id=10 + i, email=address, reason="vol")
+                for i, address in enumerate([GONE, "after@example.org"])
+            ],
+        )
+    smtp_pipeline.relay()
+    assert smtp_pipeline.dispatch().counts == {"failed": 1, "sent": 1}
+    assert len(set(smtp.recorder.peers)) == 2, "the second tick opened one connection of its own"
+
+
+def test_a_server_that_drops_the_connection_mid_batch_gets_every_row_settled(
+    smtp_pipeline: Pipeline, smtp: SmtpServer
+) -> None:
+    """The server hangs up after every second message (as one that closes idle or long-used connections does):
+    the sender reconnects once and goes on; then the server goes away for good: the rest wait for a retry."""
+    clock.set_clock(T0)
+    per_connection: dict[Any, int] = {}
+    received = smtp.recorder.handle_DATA
+
+    async def handle_DATA(server: Any, session: Any, envelope: Any) -> str:
+        answer = await received(server, session, envelope)
+        per_connection[session.peer] = per_connection.get(session.peer, 0) + 1
+        if per_connection[session.peer] == 2:
+            asyncio.get_running_loop().call_soon(server.transport.close)  # after the 250 has gone out
+        return answer
+
+    smtp.recorder.handle_DATA = handle_DATA  # type: ignore[method-assign]
+    _rejections(smtp_pipeline, 5)
+    assert smtp_pipeline.dispatch().counts == {"sent": 5}
+    assert len(smtp.recorder.messages) == 5 and len(set(smtp.recorder.ids())) == 5, "each mail once"
+    assert len(set(smtp.recorder.peers)) == 3, "2 + 2 + 1 messages: reconnected twice"
+
+    # now the server stops for good after the first message of the next tick
+    def stop_after_first(message: Any) -> None:
+        smtp.recorder.on_data = None
+        threading.Thread(target=smtp.stop).start()
+
+    smtp.recorder.on_data = stop_after_first
+    with smtp_pipeline.booking_db.transaction() as session:
+        write_booking_events(
+            session,
+            [
+                booking_envelope("rejected", occurred_at=T0, request_id=20 + i, email=f"b{i}@example.org", reason="x")
+                for i in range(4)
+            ],
+        )
+    smtp_pipeline.relay()
+    counts = smtp_pipeline.dispatch().counts
+    assert counts.get("sent", 0) >= 1 and counts.get("retry", 0) >= 1 and sum(counts.values()) == 4, counts
+    assert _unsettled(smtp_pipeline) == 0, "no row is left claimed"
+    with smtp_pipeline.notify_db.session_factory() as session:
+        waiting = session.scalars(
+            sa.select(ScheduledNotification).where(ScheduledNotification.status == "scheduled")
+        ).all()
+    assert len(waiting) == counts["retry"] and all(row.last_error for row in waiting)

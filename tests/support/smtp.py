@@ -24,6 +24,8 @@ class Recorder:
         self.lock = threading.Lock()
         self.delay_seconds = 0.0
         self.on_data: Any = None
+        # the client's (host, port) of every message received: one distinct peer per SMTP connection used
+        self.peers: list[Any] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -36,6 +38,7 @@ class Recorder:
             await asyncio.sleep(self.delay_seconds)
         with self.lock:
             self.messages.append(message)
+            self.peers.append(session.peer)
         return "250 OK"
 
     def ids(self) -> list[str]:

@@ -9,6 +9,8 @@ def test_booking_gets_inventory_events_and_notify_gets_booking_locations_and_ass
     assert subscribers("inventory.maintenance_window.added") == ["booking"]
     assert subscribers("booking.request.approved") == ["notify"]
     assert subscribers("notify.mail.sent") == []
+    # the calls staff note on notify's call list reach the request's page at booking
+    assert subscribers("notify.call.recorded") == ["booking"]
 
 
 def test_each_consumer_has_its_own_queue_and_task() -> None:

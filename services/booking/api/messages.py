@@ -23,6 +23,7 @@ MESSAGES: dict[str, str] = {
     Code.LOAN_TOO_LONG: "{asset_en}: borrow for at most {hours} hours.",
     Code.OUTSIDE_OPENING_HOURS: "This time ({moment}) is outside the opening hours of {location}.",
     Code.CLOSED_ON_HOLIDAY: "{location} is closed on that day ({moment}): a public holiday ({holiday}).",
+    Code.CLOSED_FOR_CLOSURE: "{location} is closed from {first_day} to {last_day} ({moment}): {reason}.",
     Code.ANSWER_MISSING: "Answer this requirement ({requirement}).",
     Code.CONFIRMATION_NEEDED: "Confirm this requirement ({requirement}) with true, or add the asset that meets it.",
     Code.PLATE_INVALID: "Not a Belgian license plate; for example 1-ABC-234 (or ABC-123 for older plates).",

@@ -206,7 +206,8 @@ def change_contact(
     check_allowed(Action.CHANGE_CONTACT, request, actor)
     email = command.email if "email" in command.given else request.contact_email
     phone = command.phone if "phone" in command.given else request.contact_phone
-    if not email and not phone:
+    # only a desk request (filed by staff for a resident) may be left without both, and only by staff
+    if not email and not phone and not (actor.is_staff and request.proxy_by_staff_id is not None):
         raise invalid("email", Code.CONTACT_KEEP_ONE)
     before = _contact_of(request)
     request.contact_name = (command.name or request.contact_name).strip()

@@ -30,6 +30,8 @@ class Code(StrEnum):
     LOAN_TOO_LONG = "loan_too_long"  # params: asset, hours
     OUTSIDE_OPENING_HOURS = "outside_opening_hours"  # params: location, moment (pickup|return), opening
     CLOSED_ON_HOLIDAY = "closed_on_holiday"  # params: moment, location, holiday (a legal holiday's code)
+    # the centre closed those days (inventory's closures): params moment, location, reason, first_day, last_day
+    CLOSED_FOR_CLOSURE = "closed_for_closure"
     ANSWER_MISSING = "answer_missing"  # params: requirement
     CONFIRMATION_NEEDED = "confirmation_needed"  # params: requirement
     PLATE_INVALID = "plate_invalid"  # params: requirement

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.orm import Session
 
+from services.booking.domain.shortfalls import record_shortfall
 from services.booking.models import (
     ALLOCATING_STATUSES,
     Allocation,
@@ -31,7 +32,9 @@ from shared.events import Envelope
 log = structlog.get_logger(__name__)
 Versioned = TypeVar("Versioned", InvAsset, InvLocation, InvRequirement)
 
-LOCATION_FIELDS = ("code", "name", "street", "postal_code", "city", "phone", "email", "opening_hours")
+LOCATION_FIELDS = ("code", "name", "street", "postal_code", "city", "phone", "email", "opening_hours", "closures")
+# fields a snapshot of an older producer may lack, read as empty
+LISTS = frozenset({"opening_hours", "closures", "requirement_codes"})
 REQUIREMENT_FIELDS = ("code", "kind", "label_nl", "label_en", "provided_by_asset_id")
 ASSET_FIELDS = (
     "code",
@@ -51,7 +54,10 @@ ASSET_FIELDS = (
 )
 
 
-def _upsert(session: Session, model: type[Versioned], payload: dict[str, Any], fields: tuple[str, ...]) -> None:
+def _upsert(
+    session: Session, model: type[Versioned], payload: dict[str, Any], fields: tuple[str, ...]
+) -> Versioned | None:
+    """The row as the snapshot has it, or None when the event was older than the copy (nothing changed)."""
     # FOR UPDATE: an asset row is also the allocation lock, so a copy update waits for running approvals.
     row = session.get(model, payload["id"], with_for_update=True)
     version = int(payload["version"])
@@ -60,11 +66,13 @@ def _upsert(session: Session, model: type[Versioned], payload: dict[str, Any], f
         session.add(row)
     elif row.version >= version:
         log.info("stale_inventory_event_ignored", model=model.__name__, id=row.id, have=row.version, got=version)
-        return
+        return None
     for name in fields:
-        setattr(row, name, payload.get(name))
+        value = payload.get(name)
+        setattr(row, name, [] if value is None and name in LISTS else value)
     row.version = version
     session.flush()
+    return row
 
 
 def _location(session: Session, envelope: Envelope) -> None:
@@ -76,7 +84,11 @@ def _requirement(session: Session, envelope: Envelope) -> None:
 
 
 def _asset(session: Session, envelope: Envelope) -> None:
-    _upsert(session, InvAsset, envelope.payload, ASSET_FIELDS)
+    asset = _upsert(session, InvAsset, envelope.payload, ASSET_FIELDS)
+    if asset is not None:
+        # fewer units (or retired) than the loans already promised: recorded and flagged, never refused (the asset
+        # really has fewer units); the row lock taken by _upsert keeps approvals out meanwhile
+        record_shortfall(session, asset, clock.now())
 
 
 def _maintenance_added(session: Session, envelope: Envelope) -> None:

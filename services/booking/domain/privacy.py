@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.booking.domain.contact_history import calls_of, forget_notes
 from services.booking.domain.events import emit_contact_anonymised
 from services.booking.domain.idempotency import forget_keys_of
 from services.booking.domain.lifecycle import SYSTEM, Actor, record_audit
@@ -146,6 +147,16 @@ def export_request(session: Session, request: BookingRequest) -> dict[str, Any]:
             }
             for e in trail
         ],
+        "calls": [
+            {
+                "recorded_at": clock.isoformat(call.recorded_at),
+                "kind": call.kind,
+                "outcome": call.outcome,
+                "note": call.note,
+                "staff_name": call.staff_name,
+            }
+            for call in calls_of(session, request.id)
+        ],
         "status_links": [
             {
                 "created_at": clock.isoformat(link.created_at),
@@ -229,6 +240,7 @@ def anonymise_request(session: Session, request: BookingRequest, now: datetime, 
     rows += int(answers.rowcount or 0) + int(reasons.rowcount or 0)  # type: ignore[attr-defined]
     session.flush()
     rows += forget_keys_of(session, [request.id])  # a replayed submission must not reach it again
+    rows += forget_notes(session, request.id)  # what staff noted on the phone may name the person
     record_audit(session, request, Action.ANONYMISE, actor, request.status, why)
     emit_contact_anonymised(session, request, why, actor.to_dict())
     return rows

@@ -98,13 +98,25 @@ def initiative_key(name: str) -> str:
 # --- the rules ------------------------------------------------------------------------------------------------
 
 
+def closure_on(location: InvLocation | None, day: date) -> dict[str, Any] | None:
+    """The centre's closure (inventory's, ``{id, starts_on, ends_on, reason}``) that covers ``day``, if any."""
+    stamp = day.isoformat()  # ISO dates compare as text
+    for closure in (location.closures or []) if location is not None else []:
+        if closure["starts_on"] <= stamp <= closure["ends_on"]:
+            return closure
+    return None
+
+
 def opening_spans(location: InvLocation | None, day: date) -> list[tuple[datetime, datetime]] | None:
     """The centre's opening spans on ``day`` as instants ([] when it does not open; None when no timetable is
-    known: by appointment, staff decide). The one reading of the timetable behind submission and the calendars."""
+    known: by appointment, staff decide). The one reading of the timetable behind submission and the calendars:
+    a legal holiday and a day the centre closed (``closure_on``) are closed days."""
     if location is None or not location.opening_hours:
         return None
     if holiday_on(day) is not None:
         return []  # a legal holiday: every centre is closed
+    if closure_on(location, day) is not None:
+        return []  # the centre closed these days (Christmas break, a staff day)
     return [
         (
             datetime.combine(day, time.fromisoformat(span["opens"]), tzinfo=BRUSSELS).astimezone(UTC),
@@ -131,11 +143,27 @@ def _names(asset: InvAsset) -> dict[str, str]:
     return {"asset_nl": asset.name_nl, "asset_en": asset.name_en}
 
 
-def earliest_pickup(asset: InvAsset, now: datetime) -> datetime:
-    """The first full hour at which a request for ``asset`` still respects its lead time."""
+# How far ahead the earliest pick-up is looked for in the timetable (a centre closed for longer: by appointment).
+EARLIEST_SEARCH_DAYS = 60
+
+
+def earliest_pickup(asset: InvAsset, now: datetime, location: InvLocation | None = None) -> datetime:
+    """The first moment a request for ``asset`` may be picked up: its lead time respected (rounded up to the full
+    hour) and, when ``location`` has a timetable, inside its opening hours (else the next opening), so a hint never
+    names a closed hour such as midnight. A moment this returns passes ``dates_problems``' lead-time and opening
+    rules."""
     earliest = now + timedelta(hours=asset.lead_time_hours)
     if earliest.minute or earliest.second or earliest.microsecond:
         earliest = earliest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    first_day = to_local(earliest).date()
+    for offset in range(EARLIEST_SEARCH_DAYS):
+        spans = opening_spans(location, first_day + timedelta(days=offset))
+        if spans is None:
+            return earliest  # no timetable: by appointment, any hour may be agreed
+        for opens, closes in sorted(spans):
+            moment = max(earliest, opens)
+            if moment < closes:
+                return moment
     return earliest
 
 
@@ -159,7 +187,7 @@ def dates_problems(
     hours = (return_at - pickup_at).total_seconds() / 3600
     for asset in assets:
         if not is_staff and pickup_at < now + timedelta(hours=asset.lead_time_hours) - PAST_TOLERANCE:
-            earliest = earliest_pickup(asset, now)
+            earliest = earliest_pickup(asset, now, location)
             problems.append(
                 problem("pickup_at", Code.LEAD_TIME, hours=asset.lead_time_hours, earliest=earliest, **_names(asset))
             )
@@ -169,10 +197,23 @@ def dates_problems(
             problems.append(problem("return_at", Code.LOAN_TOO_LONG, hours=asset.max_loan_hours, **_names(asset)))
     if location is not None:
         for field, moment, instant in (("pickup_at", "pickup", pickup_at), ("return_at", "return", return_at)):
-            holiday = holiday_on(to_local(instant).date())
+            day = to_local(instant).date()
+            holiday, closure = holiday_on(day), closure_on(location, day)
             if holiday is not None and location.opening_hours:
                 problems.append(
                     problem(field, Code.CLOSED_ON_HOLIDAY, moment=moment, location=location.name, holiday=str(holiday))
+                )
+            elif closure is not None and location.opening_hours:
+                problems.append(
+                    problem(
+                        field,
+                        Code.CLOSED_FOR_CLOSURE,
+                        moment=moment,
+                        location=location.name,
+                        reason=closure["reason"],
+                        first_day=closure["starts_on"],
+                        last_day=closure["ends_on"],
+                    )
                 )
             elif not within_opening_hours(location, instant):
                 problems.append(
@@ -306,7 +347,8 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
     """
     now = now or clock.now()
     problems: list[FieldProblem] = []
-    if not command.contact.email and not command.contact.phone:
+    # A resident booked at the desk may have neither: staff hand her the slip with the reference to quote.
+    if not command.contact.email and not command.contact.phone and not actor.is_staff:
         problems.append(problem("contact.email", Code.CONTACT_MISSING))
     if actor.is_staff and command.consent is None:
         problems.append(problem("proxy.consent", Code.PROXY_CONSENT_MISSING))

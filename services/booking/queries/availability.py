@@ -182,7 +182,7 @@ def month_grid(
     weeks_of_days = month_calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     first, last = weeks_of_days[0][0], weeks_of_days[-1][-1]
     busy = Busy.of(session, [asset], midnight(first), midnight(last + timedelta(days=1)))[asset.id]
-    earliest = None if is_staff else earliest_pickup(asset, now)
+    earliest = None if is_staff else earliest_pickup(asset, now, location)
     weeks: list[list[dict[str, Any] | None]] = []
     for week in weeks_of_days:
         row: list[dict[str, Any] | None] = []
@@ -264,3 +264,43 @@ def _locations(session: Session, ids: Iterable[int]) -> dict[int, InvLocation]:
     if not wanted:
         return {}
     return {loc.id: loc for loc in session.scalars(sa.select(InvLocation).where(InvLocation.id.in_(wanted)))}
+
+
+# How far ahead the request form lists what is taken (the asset's page pages through every month).
+TAKEN_AHEAD_DAYS = 92
+
+
+@dataclass(frozen=True)
+class TakenPeriod:
+    """A stretch in which the asset cannot be lent (every unit out, buffers included, or under maintenance)."""
+
+    start: datetime
+    end: datetime
+    kind: str  # on_loan | maintenance
+
+
+def taken_periods(session: Session, asset: InvAsset, now: datetime, days: int = TAKEN_AHEAD_DAYS) -> list[TakenPeriod]:
+    """When ``asset`` is taken from now for ``days`` days, merged into periods, in order: what the request form
+    shows beside the dates. Read once (``Busy.of``, two statements whatever the range holds); never whose loan.
+
+    A pooled asset counts as taken only where all its units are out (``peak_usage`` over each stretch between the
+    allocations' edges, the write path's sweep).
+    """
+    end = now + timedelta(days=days)
+    busy = Busy.of(session, [asset], now, end)[asset.id]
+    edges = sorted({now, end, *(t for a, b, _ in busy.allocations for t in (a, b) if now < t < end)})
+    on_loan = [(a, b) for a, b in pairwise(edges) if peak_usage(busy.allocations, a, b) >= asset.quantity]
+    windows = [(max(a, now), min(b, end)) for a, b in busy.windows]
+    periods = [TakenPeriod(a, b, "on_loan") for a, b in _merged(on_loan)]
+    periods += [TakenPeriod(a, b, "maintenance") for a, b in _merged(windows)]
+    return sorted(periods, key=lambda p: (p.start, p.kind))
+
+
+def _merged(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged

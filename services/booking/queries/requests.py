@@ -7,7 +7,7 @@ Personal data never leaves the reader's centres: every query that returns reques
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from services.booking.domain.conflicts import blocked_range, overlaps
+from services.booking.domain.contact_history import calls_of
 from services.booking.domain.decisions import get_request, unmet_requirements
 from services.booking.domain.errors import NotYourCentre
 from services.booking.domain.links import request_id_for_token
@@ -24,12 +25,15 @@ from services.booking.models import (
     AuditEntry,
     BookingRequest,
     Centres,
+    ContactCall,
     Initiative,
     InvAsset,
     InvLocation,
     InvMaintenanceWindow,
     RequestItem,
 )
+from services.booking.queries.shortfalls import ShortfallFlag, shortfall_flags
+from shared import clock
 from shared.auth import Principal
 
 
@@ -130,6 +134,8 @@ class Dashboard:
     # the reader's centres without an e-mail address: their staff alerts (new request, escalation, digest) are
     # skipped by notify until one is set
     without_email: list[InvLocation]
+    # assets at the reader's centres with fewer units than their loans promise (inventory lowered the quantity)
+    shortfalls: list[ShortfallFlag]
 
 
 def dashboard(session: Session, centres: Centres) -> Dashboard:
@@ -139,7 +145,8 @@ def dashboard(session: Session, centres: Centres) -> Dashboard:
     competing = competitions(session, waiting)
     cards = [Card(r, competing[r.id], locations.get(r.location_id)) for r in waiting]
     silent = [loc for loc in locations.values() if not loc.email and (centres is None or loc.id in centres)]
-    return Dashboard(cards, asset_names(session, waiting), _codes(waiting), silent)
+    short = shortfall_flags(session, centres, clock.now())
+    return Dashboard(cards, asset_names(session, waiting), _codes(waiting), silent, short)
 
 
 @dataclass(frozen=True)
@@ -197,13 +204,26 @@ class RequestPage:
     audit: list[AuditEntry]
     asset_names: dict[int, tuple[str, str]]
     codes: set[str]
+    shortfalls: list[ShortfallFlag]  # its assets' shortfalls that concern this request
+    # the calls staff noted on notify's call list (booking's copy, from notify.call.recorded)
+    calls: list[ContactCall] = field(default_factory=list)
 
 
 def request_page(session: Session, request_id: int, principal: Principal) -> RequestPage:
     """One request as its centre's staff see it on its page. Raises RequestNotFound, NotYourCentre."""
     found = request_in_context(session, request_id, principal)
     mentioned = [found.request]
-    return RequestPage(found, audit_trail(session, request_id), asset_names(session, mentioned), _codes(mentioned))
+    short = shortfall_flags(
+        session, centres_of(principal), clock.now(), asset_ids=[item.asset_id for item in found.request.items]
+    )
+    return RequestPage(
+        found,
+        audit_trail(session, request_id),
+        asset_names(session, mentioned),
+        _codes(mentioned),
+        [flag for flag in short if request_id in flag.shortfall.request_ids],
+        calls_of(session, request_id),
+    )
 
 
 @dataclass(frozen=True)

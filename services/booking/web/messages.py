@@ -10,7 +10,8 @@ tests/unit/test_booking_messages.py checks every domain code has words here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from contextlib import suppress
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -23,6 +24,7 @@ from services.booking.domain.vocabulary import SystemReason
 from services.booking.web.i18n import in_language, lang, long_datetime
 from services.booking.web.texts import HOLIDAYS, STATUSES, WEEKDAYS
 from shared.errors import DomainError, FieldProblem
+from shared.pages.i18n import long_date
 
 C = Code
 MESSAGES: dict[str, LazyString] = {
@@ -43,6 +45,10 @@ MESSAGES: dict[str, LazyString] = {
     ),
     C.CLOSED_ON_HOLIDAY: _l(
         "Op %(holiday)s (een feestdag) is %(location)s gesloten; kies een andere dag om %(moment_te)s."
+    ),
+    C.CLOSED_FOR_CLOSURE: _l(
+        "%(location)s is gesloten van %(first_day)s tot en met %(last_day)s (%(reason)s); "
+        "kies een andere dag om %(moment_te)s."
     ),
     C.ANSWER_MISSING: _l("Beantwoord de vraag ‘%(requirement)s’."),
     C.CONFIRMATION_NEEDED: _l("Bevestig ‘%(requirement)s’, of leen erbij wat erin voorziet."),
@@ -161,6 +167,10 @@ def _worded(params: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, A
         words["moment_te"] = _("op te halen") if params["moment"] == "pickup" else _("terug te brengen")
     if "holiday" in params:
         words["holiday"] = HOLIDAYS.get(str(params["holiday"]), str(params["holiday"]))
+    for name in ("first_day", "last_day"):  # a closure's days, ISO dates
+        if isinstance(params.get(name), str):
+            with suppress(ValueError):
+                words[name] = long_date(date.fromisoformat(params[name]))
     if "weekday" in params:
         words["weekday"] = weekday_name(int(params["weekday"]))
         words["day_hours"] = opening_text(params.get("opening") or [], int(params["weekday"]))

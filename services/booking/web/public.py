@@ -138,8 +138,12 @@ def render_form(
             form=form,
             errors=errors,
             drivers=forms.DRIVER_CHOICES,
-            earliest=None if staff_mode else earliest_pickup(asset, clock.now()),  # the rule's own full hour
+            # the rule's own moment: lead time respected, within the opening hours
+            earliest=None if staff_mode else earliest_pickup(asset, clock.now(), entry.location),
             staff_mode=staff_mode,
+            # what is already lent out or under maintenance in the coming months, before anything is sent
+            taken=availability.taken_periods(db, asset, clock.now()),
+            taken_days=availability.TAKEN_AHEAD_DAYS,
             # the dates are taken: offer to file it anyway, as a wish (kept ticked once ticked)
             ask_wish=dates_taken or form.get("file_if_taken") == "yes",
             layout="staff/base.html" if staff_mode else "base.html",

@@ -81,6 +81,7 @@ def dashboard() -> str:
         cards=cards,
         labels=forms.requirement_labels(db, board.codes),
         without_email=board.without_email,
+        shortfalls=board.shortfalls,
     )
 
 

@@ -31,7 +31,7 @@ from services.booking.web.catalogue import opening_lines
 from services.booking.web.i18n import long_datetime, parse_iso
 from services.booking.web.messages import say, say_error
 from services.booking.web.staff import blp, principal
-from services.booking.web.texts import ACTIONS, STAFF_ACTORS, STATUSES
+from services.booking.web.texts import ACTIONS, CALL_OUTCOMES, CALL_SUBJECTS, STAFF_ACTORS, STATUSES
 from shared import clock
 from shared.db import get_session
 from shared.errors import DomainError, InvalidInput, schema_problems
@@ -152,8 +152,12 @@ def render_request_page(
             comp=page.context.competition,
             history=page.context.initiative_history,
             contacts=page.context.initiative_contacts,
+            calls=page.calls,
+            call_subjects=CALL_SUBJECTS,
+            call_outcomes=CALL_OUTCOMES,
             audit=audit_lines(page.audit, labels),
             names=page.asset_names,
+            shortfalls=page.shortfalls,
             labels=labels,
             checks=booking.pickup_checks,
             movable=movable,

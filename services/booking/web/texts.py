@@ -77,6 +77,22 @@ ACTIONS = {
 
 ACTORS = {"requester": _l("door jou"), "staff": _l("door de buurtwerker"), "system": _l("automatisch")}
 
+# What a call on notify's call list was about (the message's kind, services/notify/domain/schedule.py), and how
+# it went: the request's contact history (notify.call.recorded).
+CALL_SUBJECTS = {
+    "request_received": _l("aanvraag ontvangen"),
+    "approved": _l("goedgekeurd"),
+    "rejected": _l("geweigerd"),
+    "withdrawn": _l("ingetrokken"),
+    "cancelled": _l("geannuleerd"),
+    "expired": _l("vervallen"),
+    "rescheduled": _l("nieuwe tijden"),
+    "pickup_reminder": _l("herinnering ophalen"),
+    "return_reminder": _l("herinnering terugbrengen"),
+    "overdue_notice": _l("te laat terug"),
+}
+CALL_OUTCOMES = {"reached": _l("gebeld"), "unreached": _l("niet bereikt")}
+
 # Who acted, as staff read the audit trail (the requester's history says "door jou").
 STAFF_ACTORS = {
     "requester": _l("door de aanvrager"),

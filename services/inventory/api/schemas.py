@@ -51,7 +51,16 @@ class LocationPatchSchema(LocationInSchema):
         super().__init__(partial=True, **kwargs)  # type: ignore[arg-type]
 
 
-class LocationOutSchema(ma.Schema):
+class ClosureOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    starts_on = ma.fields.Date(metadata={"description": "the first closed day (Brussels)"})
+    ends_on = ma.fields.Date(metadata={"description": "the last closed day, included"})
+    reason = Text()
+
+
+class LocationBriefSchema(ma.Schema):
+    """A location as an asset names it."""
+
     id = ma.fields.Integer()
     code = Text()
     name = Text()
@@ -62,6 +71,11 @@ class LocationOutSchema(ma.Schema):
     email = Text(allow_none=True)
     opening_hours = ma.fields.List(ma.fields.Nested(OpeningHoursSchema))
     version = ma.fields.Integer()
+
+
+class LocationOutSchema(LocationBriefSchema):
+    # days closed although the hours say open; planned on the centre's page (/inventory/beheer/centra/<id>)
+    closures = ma.fields.List(ma.fields.Nested(ClosureOutSchema))
 
 
 class RequirementInSchema(StrictSchema):
@@ -142,7 +156,7 @@ class AssetOutSchema(ma.Schema):
     description_en = Text()
     category = Text()
     location_id = ma.fields.Integer()
-    location = ma.fields.Nested(LocationOutSchema)
+    location = ma.fields.Nested(LocationBriefSchema)  # its closures: GET /locations/{id}
     quantity = ma.fields.Integer()
     turnaround_before_hours = ma.fields.Integer()
     turnaround_after_hours = ma.fields.Integer()

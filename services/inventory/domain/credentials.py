@@ -40,6 +40,8 @@ def principal_for(
         ancestors=ancestors,
         generation=account.claims_generation,
         expires_at=int(credential.expires_at.timestamp()),
+        # only a login session carries it: no token can be minted before the new password (shared.auth's gate)
+        must_change_password=account.must_change_password and isinstance(credential, StaffSession),
     )
 
 

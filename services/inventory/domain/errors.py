@@ -23,6 +23,10 @@ class MaintenanceWindowNotFound(NotFound):
     problem = "maintenance-window-not-found"
 
 
+class ClosureNotFound(NotFound):
+    problem = "closure-not-found"
+
+
 class DuplicateCode(Conflict):
     problem = "duplicate-code"
 

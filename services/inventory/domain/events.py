@@ -39,6 +39,10 @@ def location_snapshot(location: Location) -> dict[str, Any]:
             {"weekday": h.weekday, "opens": h.opens.strftime("%H:%M"), "closes": h.closes.strftime("%H:%M")}
             for h in location.opening_hours
         ],
+        "closures": [
+            {"id": c.id, "starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(), "reason": c.reason}
+            for c in location.closures
+        ],
         "version": location.version,
     }
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
+from datetime import date, time
 from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from services.inventory.domain.concurrency import check_version, flush_versioned
-from services.inventory.domain.errors import DuplicateCode, LocationNotFound, check_one_line
+from services.inventory.domain.errors import ClosureNotFound, DuplicateCode, LocationNotFound, check_one_line
 from services.inventory.domain.events import emit, location_snapshot
 from services.inventory.domain.permissions import check_can_manage_location, check_is_admin
-from services.inventory.models import Location, OpeningHours
+from services.inventory.models import Closure, Location, OpeningHours
 from shared import clock
 from shared.auth import Principal
 from shared.errors import InvalidInput
@@ -49,14 +50,19 @@ def check_opening_hours(hours: Sequence[dict[str, Any]]) -> None:
 
 
 def get_location(session: Session, location_id: int) -> Location:
-    location = session.get(Location, location_id, options=[selectinload(Location.opening_hours)])
+    options = [selectinload(Location.opening_hours), selectinload(Location.closures)]
+    location = session.get(Location, location_id, options=options)
     if location is None:
         raise LocationNotFound(f"There is no location {location_id}.")
     return location
 
 
 def list_locations(session: Session) -> list[Location]:
-    query = sa.select(Location).options(selectinload(Location.opening_hours)).order_by(Location.name)
+    query = (
+        sa.select(Location)
+        .options(selectinload(Location.opening_hours), selectinload(Location.closures))
+        .order_by(Location.name)
+    )
     return list(session.scalars(query))
 
 
@@ -105,3 +111,60 @@ def update_location(
     session.refresh(location)
     emit(session, "location.updated", location_snapshot(location))
     return location
+
+
+# --- closures -------------------------------------------------------------------------------------------------
+
+CLOSURE_REASON_LENGTH = 200
+
+
+def check_closure(starts_on: date, ends_on: date, reason: str) -> None:
+    """The last day is not before the first; the reason is one line of 1-200 characters (it reaches pages and
+    mails as the word for why the centre is closed).
+
+    Raises InvalidInput naming ``ends_on`` (code ``closure_ends_before_start``) or ``reason`` (``reason_required``,
+    ``too_long``, ``single_line``)."""
+    if ends_on < starts_on:
+        raise InvalidInput(code="closure_ends_before_start", field="ends_on")
+    if not reason.strip():
+        raise InvalidInput(code="reason_required", field="reason")
+    if len(reason) > CLOSURE_REASON_LENGTH:
+        raise InvalidInput(code="too_long", field="reason", params={"max": CLOSURE_REASON_LENGTH})
+    check_one_line({"reason": reason}, ("reason",))
+
+
+def _changed(session: Session, location: Location) -> Location:
+    # A closure is a child row: like a changed timetable, it is a changed location (new version, new snapshot).
+    # flag_modified: the row is written (and its version raised) even when the clock has not moved.
+    location.updated_at = clock.now()
+    flag_modified(location, "updated_at")
+    flush_versioned(session)
+    session.refresh(location)
+    emit(session, "location.updated", location_snapshot(location))
+    return location
+
+
+def add_closure(
+    session: Session, location_id: int, starts_on: date, ends_on: date, reason: str, actor: Principal | None
+) -> Closure:
+    """Close the centre from ``starts_on`` to ``ends_on`` (both included). Raises LocationNotFound, Forbidden,
+    InvalidInput (see ``check_closure``)."""
+    location = get_location(session, location_id)
+    check_can_manage_location(actor, location.id)
+    reason = reason.strip()
+    check_closure(starts_on, ends_on, reason)
+    closure = Closure(starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=actor.staff_id if actor else None)
+    location.closures.append(closure)
+    _changed(session, location)
+    return closure
+
+
+def remove_closure(session: Session, location_id: int, closure_id: int, actor: Principal | None) -> None:
+    """Open the centre again on those days. Raises LocationNotFound, Forbidden, ClosureNotFound."""
+    location = get_location(session, location_id)
+    check_can_manage_location(actor, location.id)
+    closure = next((c for c in location.closures if c.id == closure_id), None)
+    if closure is None:
+        raise ClosureNotFound(f"There is no closure {closure_id} at location {location_id}.")
+    location.closures.remove(closure)
+    _changed(session, location)

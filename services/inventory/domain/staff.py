@@ -142,6 +142,7 @@ def change_staff(session: Session, staff_id: int, data: dict[str, Any], actor: P
         account.active = bool(data["active"])
     if data.get("password"):
         account.password_hash = hash_password(data["password"])
+        account.must_change_password = True  # the administrator knows it: its owner chooses their own first
     after = (account.role, [location.id for location in account.locations], account.active)
     if before != after or data.get("password"):
         _void_older_credentials(session, account)
@@ -175,6 +176,7 @@ def change_own_password(
     if verify_password(account.password_hash, new_password):
         raise InvalidInput("The new password is the old one.", field="new_password", code="password_unchanged")
     account.password_hash = hash_password(new_password)
+    account.must_change_password = False
     _void_older_credentials(session, account)
     return start_session(session, account, session_hours)
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from services.inventory import application
 from services.inventory.api.auth import login_attempts, login_failures
 from services.inventory.web import accounts, beheer, centres, tokens  # noqa: F401  (they add routes to beheer)
-from shared.auth import clear_session_cookie, current_principal, set_session_cookie
+from shared.auth import allow_before_password_change, clear_session_cookie, current_principal, set_session_cookie
 from shared.config import Settings
 from shared.db import get_session
 from shared.errors import Unauthorized
@@ -55,7 +55,9 @@ def login() -> tuple[str, int] | Response:
         )
     except Unauthorized:
         return _login_page(_("Dit e-mailadres of wachtwoord klopt niet. Probeer opnieuw."), 401)
-    response = make_response(redirect(_next(), code=303))
+    # an administrator set the password: choose one's own first (every other page would send there anyway)
+    target = url_for("beheer.password_page") if principal.must_change_password else _next()
+    response = make_response(redirect(target, code=303))
     set_session_cookie(response, principal)
     return response
 
@@ -79,4 +81,8 @@ def init_web(app: Flask, settings: Settings) -> None:
         [blp, beheer.blp],
         home="beheer.overview",
         error_template="inventory_error.html",
+    )
+    # before choosing a new password after a reset: the password page, logging in (as someone else) and out
+    allow_before_password_change(
+        app, "beheer.password_page", "beheer.change_password", "pages.login_form", "pages.login", "pages.logout"
     )

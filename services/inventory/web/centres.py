@@ -1,5 +1,6 @@
 """Staff pages for the community centres (``/inventory/beheer/centra``): the list, a centre's name, address,
-e-mail, phone and opening hours, and (administrators) a new centre.
+e-mail, phone, opening hours and closures (days it stays shut: the Christmas break, a staff day), and
+(administrators) a new centre.
 
 On the beheer blueprint (the same login redirect and CSRF check). The form is read through the JSON API's own
 schemas (``LocationInSchema``, ``LocationPatchSchema``), and the change is the same application call as
@@ -10,6 +11,7 @@ their own centres, administrators every one; only administrators add one.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -148,9 +150,11 @@ def _render(
     errors: dict[str, str],
     status: int,
     current: dict[str, str] | None = None,
+    closure_form: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     html = render_template(
         "beheer_centre.html",
+        closure_form=closure_form or {},
         location=template_location,
         fields=FIELDS if template_location else NEW_FIELDS,
         values=values,
@@ -246,3 +250,70 @@ def create_centre() -> Response | tuple[str, int]:
         return _render(None, values, _domain_errors(error, found["where"]), status)
     flash(_("Buurtcentrum toegevoegd."), "ok")
     return redirect(url_for("beheer.centre_page", location_id=location.id), code=303)
+
+
+# --- closures -------------------------------------------------------------------------------------------------
+
+CLOSURE_FIELDS = ("closure_starts_on", "closure_ends_on", "closure_reason")
+CLOSURE_TEXTS = {
+    "closure_ends_before_start": ("closure_ends_on", _l("De laatste dag mag niet voor de eerste dag liggen.")),
+    "reason_required": ("closure_reason", _l("Zeg kort waarom het centrum dicht is (bv. kerstvakantie).")),
+    "too_long": ("closure_reason", _l("Hoogstens 200 tekens.")),
+    "single_line": ("closure_reason", CODES["single_line"]),
+    "control_characters": ("closure_reason", CODES["control_characters"]),
+}
+
+
+def _day(raw: str) -> date | None:
+    """A form's day (YYYY-MM-DD, what a date field sends) between 1970 and 2199, else None."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return day if 1970 <= day.year <= 2199 else None
+
+
+def _closure_refused(
+    location: Location, form: dict[str, str], errors: dict[str, str], status: int = 422
+) -> tuple[str, int]:
+    return _render(location, _stored_values(location), errors, status, closure_form=form)
+
+
+@blp.post("/centra/<int:location_id>/sluitingen")
+def add_closure(location_id: int) -> Response | tuple[str, int]:
+    location = _own_centre(location_id)
+    form = {name: request.form.get(name, "") for name in CLOSURE_FIELDS}
+    starts_on, ends_on = _day(form["closure_starts_on"]), _day(form["closure_ends_on"])
+    errors = {
+        name: _("Kies een dag (tussen 1970 en 2199).")
+        for name, day in (("closure_starts_on", starts_on), ("closure_ends_on", ends_on))
+        if day is None
+    }
+    if errors or starts_on is None or ends_on is None:
+        return _closure_refused(location, form, errors)
+    try:
+        application.add_closure(
+            get_session(), location_id, starts_on, ends_on, form["closure_reason"], current_principal()
+        )
+    except DomainError as error:
+        if error.status == 403:
+            abort(403, not_your_centre())
+        codes = [p.code for p in error.problems] or [error.code]
+        field, text = next((CLOSURE_TEXTS[c] for c in codes if c in CLOSURE_TEXTS), ("closure_reason", None))
+        return _closure_refused(location, form, {field: str(text or explain(error, not_your_centre()))})
+    flash(_("Sluiting bewaard: op die dagen kan niemand ophalen of terugbrengen."), "ok")
+    return redirect(url_for("beheer.centre_page", location_id=location_id, _anchor="sluitingen"), code=303)
+
+
+@blp.post("/centra/<int:location_id>/sluitingen/<int:closure_id>/verwijderen")
+def remove_closure(location_id: int, closure_id: int) -> Response:
+    _own_centre(location_id)
+    try:
+        application.remove_closure(get_session(), location_id, closure_id, current_principal())
+    except DomainError as error:
+        flash(
+            _("Deze sluiting bestaat niet meer.") if error.status == 404 else explain(error, not_your_centre()), "error"
+        )
+    else:
+        flash(_("Sluiting verwijderd."), "ok")
+    return redirect(url_for("beheer.centre_page", location_id=location_id, _anchor="sluitingen"), code=303)

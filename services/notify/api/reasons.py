@@ -9,6 +9,7 @@ from services.notify.domain.reasons import Reason
 
 ENGLISH = {
     Reason.NO_EMAIL: "the requester has no e-mail address: on the centre's call list for staff to phone",
+    Reason.NO_CONTACT: "the requester has neither e-mail nor phone (a desk request): not sent, not on the call list",
     Reason.LOCATION_NO_EMAIL: "the community centre has no e-mail address",
     Reason.BOOKING_UNKNOWN: "the booking is unknown to notify",
     Reason.STALE: "no longer due: the booking is now {status} (or its pick-up/return moved)",

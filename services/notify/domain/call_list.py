@@ -16,14 +16,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.notify import contract
 from services.notify.config import NotifyConfig
 from services.notify.domain import notifications, render
 from services.notify.domain.copies import location_of
 from services.notify.domain.schedule import REMINDER_KINDS, BookingState, digest_due, still_relevant
-from services.notify.models import CALL_OUTCOMES, Booking, CallOutcome, Location, ScheduledNotification
+from services.notify.models import CALL_OUTCOMES, Booking, CallOutcome, Location, OutboxEvent, ScheduledNotification
 from shared.auth import Principal
 from shared.clock import BRUSSELS
 from shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from shared.events import Envelope, record_event
 
 log = logging.getLogger("uitleen.notify.call_list")
 ON_THE_LIST = ("scheduled", "sending", "call_list")
@@ -64,6 +66,8 @@ def entries(
     found = []
     moment = max(now, start)
     for row, booking in session.execute(query).all():
+        if not (booking.snapshot.get("contact") or {}).get("phone"):
+            continue  # nobody to call (a desk request without e-mail or phone): the dispatch skips it, saying so
         if (
             row.kind in REMINDER_KINDS
             and row.call_outcome != "reached"
@@ -144,22 +148,46 @@ def record_call(
     if note is not None and len(note) > NOTE_LENGTH:
         raise InvalidInput(problems=[FieldProblem("note", "too_long", {"max": NOTE_LENGTH})])
     row.call_outcome, row.call_note, row.called_at, row.called_by = outcome, note, now, reader.name
-    session.add(
-        CallOutcome(
-            notification_id=row.id,
-            outcome=outcome,
-            note=note,
-            staff_id=reader.staff_id,
-            staff_name=reader.name,
-            recorded_at=now,
-        )
+    call = CallOutcome(
+        notification_id=row.id,
+        outcome=outcome,
+        note=note,
+        staff_id=reader.staff_id,
+        staff_name=reader.name,
+        recorded_at=now,
     )
+    session.add(call)
+    session.flush()  # the call's id is the event's
+    _emit_call_recorded(session, row, call)
     if outcome == "unreached":
         # it stays on tomorrow's list, so tomorrow's morning digest must exist too
         tomorrow = now.astimezone(BRUSSELS).date() + timedelta(days=1)
         notifications.ensure_digest(session, row.location_id, digest_due(tomorrow, config))
     session.flush()
     return row
+
+
+def _emit_call_recorded(session: Session, row: ScheduledNotification, call: CallOutcome) -> None:
+    """``notify.call.recorded`` in the same transaction as the call: booking shows it on the request's page."""
+    booking = session.get(Booking, row.request_id) if row.request_id is not None else None
+    if booking is None:  # a call-list row always has its booking; without one there is no request to tell
+        log.warning("call %s: notification %s has no booking; no event", call.id, row.id)
+        return
+    data = {
+        "call_id": call.id,
+        "request_id": booking.request_id,
+        "reference": booking.reference,
+        "location_id": booking.location_id,
+        "kind": row.kind,
+        "outcome": call.outcome,
+        "note": call.note,
+        "staff_id": call.staff_id,
+        "staff_name": call.staff_name,
+        "recorded_at": call.recorded_at,
+    }
+    version, payload = contract.payload_of(contract.CALL_RECORDED, data)
+    envelope = Envelope(type=contract.CALL_RECORDED, payload=payload, producer=contract.PRODUCER, version=version)
+    record_event(session, OutboxEvent, envelope)
 
 
 def history(session: Session, notification_ids: list[int]) -> dict[int, list[CallOutcome]]:

@@ -135,8 +135,9 @@ def link_token(envelope: Envelope) -> str | None:
 
 def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConfig) -> None:
     """Update the copy, queue the event's immediate messages, recompute the reminders."""
-    booking, newer = upsert_booking(session, envelope)
+    booking, newer = upsert_booking(session, envelope)  # the copy is locked until the commit
     token = link_token(envelope)
+    known = notifications.rows_of(session, booking.request_id)
     for kind, audience in IMMEDIATE.get(envelope.type, ()):
         row = notifications.ensure_notification(
             session,
@@ -146,6 +147,7 @@ def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConf
             request_id=booking.request_id,
             location_id=booking.location_id,
             secret=token if audience == "requester" else None,
+            known=known,
         )
         if not newer and kind not in OUT_OF_ORDER_HARMLESS and row.status == "scheduled":
             # "Approved" arriving after "cancelled" would mislead: logged, not sent.
@@ -163,8 +165,8 @@ def apply_booking_event(session: Session, envelope: Envelope, config: NotifyConf
             config,
             created_at=_instant(str(created)) if created else None,
         )
-        notifications.recompute_reminders(session, booking, wanted, token)
-        if not booking.contact_email:
+        notifications.recompute_reminders(session, booking, wanted, token, known)
+        if not booking.contact_email and (booking.snapshot.get("contact") or {}).get("phone"):
             _plan_digests(session, booking, config)
 
 

@@ -5,10 +5,11 @@ At least once, at most once more: a row is marked ``sending`` with a lease befor
 no other row waits with it); when the lease runs out the next dispatch takes it again, so the message goes out
 again at most once per lost worker, and a row whose workers keep dying fails after ``NOTIFY_MAX_SEND_ATTEMPTS``.
 
-Every row is settled on its own: a row whose message cannot be built (a template error, a header or an address
-that cannot be encoded) is ``failed`` with its reason at once; temporary SMTP failures put it back to
-``scheduled`` with a back-off; permanent ones (or too many attempts) end in ``failed``. Nothing one row does
-stops the rows after it.
+One tick sends every due message over one SMTP connection (``SmtpSender.session``); the connection is shared,
+the outcome is not: every row is settled on its own. A row whose message cannot be built (a template error, a
+header or an address that cannot be encoded) is ``failed`` with its reason at once; temporary SMTP failures put
+it back to ``scheduled`` with a back-off; permanent ones (or too many attempts) end in ``failed``. Nothing one
+row does stops the rows after it (a connection it broke is reopened for the next).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from services.notify.domain.mail import (
     Message,
     PermanentFailure,
     TemporaryFailure,
-    build_email,
+    built,
     check_address,
     notification_message_id,
+    sending_session,
 )
 from services.notify.domain.reasons import Reason, Why
 from services.notify.domain.schedule import CALENDAR_METHOD, REMINDER_KINDS, BookingState, expires_at, still_relevant
@@ -72,6 +74,11 @@ def booking_state(booking: Booking) -> BookingState:
     )
 
 
+def reachable_by_phone(booking: Booking) -> bool:
+    """Whether staff can phone the requester (a desk request may have neither e-mail nor phone)."""
+    return bool((booking.snapshot.get("contact") or {}).get("phone"))
+
+
 def decide_by(booking: Booking, config: NotifyConfig) -> datetime | None:
     """When the pending request expires if nobody decides (None when notify does not know its submission)."""
     state = booking_state(booking)
@@ -94,6 +101,8 @@ def prepare(session: Session, row: ScheduledNotification, config: NotifyConfig, 
     location = location_of(session, booking)
     if row.audience == "requester":
         language, recipient = booking.language, booking.contact_email
+        if not recipient and not reachable_by_phone(booking):
+            return Skip("skipped", Why(Reason.NO_CONTACT))
         if not recipient:
             row.language = language
             row.call_day = max(
@@ -179,7 +188,8 @@ def _build(database: Database, config: NotifyConfig, notification_id: int, attem
             notifications.settle(row, "failed", now, why=Why(Reason.BAD_ADDRESS), last_error=_described(error))
             return "failed"
         try:
-            build_email(prepared, config.mail_from)  # what the transport will build: it fails here, not there
+            # built and flattened once, here: it fails now, not in the transport, which sends these bytes
+            prepared = built(prepared, config.mail_from)
         except Exception as error:
             log.warning("notification %s: cannot be encoded: %s", notification_id, error)
             notifications.settle(row, "failed", now, why=Why(Reason.CANNOT_BUILD), last_error=_described(error))
@@ -232,7 +242,16 @@ def _after_failure(
 
 
 def dispatch_due(database: Database, sender: MailSender, config: NotifyConfig, max_rows: int = 500) -> DispatchResult:
-    """Claim and send what is due now, one row at a time, until nothing is due (or ``max_rows`` handled)."""
+    """Claim and send what is due now, one row at a time, until nothing is due (or ``max_rows`` handled).
+
+    The whole tick is one sending session of the transport (SMTP: one connection, opened at the first message,
+    reopened once if it dropped, closed at the end); every row is still claimed, sent and settled on its own.
+    """
+    with sending_session(sender):
+        return _dispatch_rows(database, sender, config, max_rows)
+
+
+def _dispatch_rows(database: Database, sender: MailSender, config: NotifyConfig, max_rows: int) -> DispatchResult:
     result = DispatchResult()
     errors = 0
     for _ in range(max_rows):

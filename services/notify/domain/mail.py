@@ -8,18 +8,24 @@ recipient or header that cannot go into a mail fails its own row, at once and wi
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.notify.config import NotifyConfig
 from services.notify.models import CapturedMail
+
+log = logging.getLogger("uitleen.notify.mail")
 
 
 class TemporaryFailure(Exception):
@@ -35,6 +41,17 @@ class BadAddress(ValueError):
 
 
 @dataclass(frozen=True)
+class Flattened:
+    """A MIME message as it goes over SMTP: envelope sender and recipients, the bytes (CRLF), and whether it
+    needs SMTPUTF8 (an international address), as ``smtplib.SMTP.send_message`` would have made them."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    smtputf8: bool
+
+
+@dataclass(frozen=True)
 class Message:
     to: str
     subject: str
@@ -44,6 +61,8 @@ class Message:
     ics: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     ics_method: str = "PUBLISH"  # REQUEST (a new or moved appointment) or CANCEL, as the .ics says
+    # the message built and flattened once, by the dispatcher's check (``flatten``); a transport sends these bytes
+    flattened: Flattened | None = field(default=None, compare=False, repr=False)
 
 
 def check_address(address: str) -> str:
@@ -74,7 +93,7 @@ class MailSender(Protocol):
 
 def build_email(message: Message, sender: str) -> EmailMessage:
     """The MIME message. Raises BadAddress, or ValueError/UnicodeError for a header or part that cannot be
-    encoded (the message is also flattened here, as the transport would, so that it fails now and not there)."""
+    encoded (``flatten`` finds the ones that fail only when flattened, as the transport would)."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = check_address(message.to)
@@ -94,8 +113,23 @@ def build_email(message: Message, sender: str) -> EmailMessage:
             filename="uitleen.ics",
             params={"method": message.ics_method, "charset": "utf-8"},
         )
-    email.as_bytes(policy=policy.SMTP)
     return email
+
+
+def flatten(email: EmailMessage) -> Flattened:
+    """The bytes the SMTP transport sends, made once (as ``send_message`` does: UTF-8 headers and SMTPUTF8 when an
+    address is international). Raises ValueError/UnicodeError for a header or part that cannot be encoded."""
+    sender = getaddresses([str(email["From"])])[0][1]
+    recipients = tuple(address for _, address in getaddresses([str(email["To"])]))
+    international = not all(address.isascii() for address in (sender, *recipients))
+    data = email.as_bytes(policy=policy.SMTPUTF8 if international else policy.SMTP)
+    return Flattened(sender, recipients, data, international)
+
+
+def built(message: Message, sender: str) -> Message:
+    """``message`` with its MIME form built and flattened (``flattened``): what the transport will send, so a
+    message that cannot be encoded fails here, once, and is not built a second time by the transport."""
+    return replace(message, flattened=flatten(build_email(message, sender)))
 
 
 def notification_message_id(notification_id: int) -> str:
@@ -103,31 +137,111 @@ def notification_message_id(notification_id: int) -> str:
 
 
 class SmtpSender:
+    """SMTP, one connection per message; or, inside ``with sender.session():`` (one dispatch tick), one
+    connection for every message of the block: opened at the first send, reopened once when a message finds
+    it dropped (the server closed an idle connection, or went away between two messages), closed at the end."""
+
     def __init__(self, config: NotifyConfig) -> None:
         self.config = config
+        self._local = threading.local()  # the session's connection, per thread
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
         if c.smtp_security == "tls":
-            return smtplib.SMTP_SSL(
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                 c.smtp_host, c.smtp_port, timeout=c.smtp_timeout, context=ssl.create_default_context()
             )
-        smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout)
-        if c.smtp_security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout)
+        try:
+            if c.smtp_security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if c.smtp_username:
+                smtp.login(c.smtp_username, c.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Every ``send`` inside the block shares one connection (see the class). Nests: the outer one closes."""
+        if getattr(self._local, "active", False):
+            yield
+            return
+        self._local.active, self._local.smtp = True, None
+        try:
+            yield
+        finally:
+            self._local.active = False
+            self._drop(polite=True)
+
+    def _drop(self, polite: bool = False) -> None:
+        smtp: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is None:
+            return
+        try:
+            if polite:
+                smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            smtp.close()
+
+    @staticmethod
+    def _transmit(smtp: smtplib.SMTP, mail: Flattened) -> None:
+        """``send_message`` without building the message again: the bytes were made by ``flatten``."""
+        options: tuple[str, ...] = ()
+        if mail.smtputf8:
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError("an address needs SMTPUTF8, which the server does not offer")
+            options = ("SMTPUTF8", "BODY=8BITMIME")
+        smtp.sendmail(mail.sender, list(mail.recipients), mail.data, options)
+
+    def _send_in_session(self, mail: Flattened) -> None:
+        smtp: smtplib.SMTP | None = self._local.smtp
+        if smtp is not None:
+            try:
+                self._transmit(smtp, mail)
+                return
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                # dropped while idle or between messages: once more on a fresh connection (a message the server
+                # had accepted before dropping goes out again, with the same Message-ID: at most one extra copy)
+                log.info("SMTP connection dropped; reconnecting once")
+                self._drop()
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+                # smtplib reset the transaction: the connection is still good, unless the server is closing it
+                if getattr(error, "smtp_code", None) == 421:
+                    self._drop()
+                raise
+            except BaseException:
+                self._drop()  # the conversation's state is unknown: the next message starts afresh
+                raise
+        self._local.smtp = self._connect()
+        try:
+            self._transmit(self._local.smtp, mail)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if getattr(error, "smtp_code", None) == 421:
+                self._drop()
+            raise
+        except BaseException:
+            self._drop()
+            raise
 
     def send(self, message: Message) -> None:
         """Raises TemporaryFailure or PermanentFailure (see the module docstring)."""
         try:
-            email = build_email(message, self.config.mail_from)
+            mail = message.flattened or flatten(build_email(message, self.config.mail_from))
         except (ValueError, UnicodeError, TypeError) as error:
             raise PermanentFailure(f"cannot be encoded: {type(error).__name__}: {error}") from error
         try:
-            with self._connect() as smtp:
-                if self.config.smtp_username:
-                    smtp.login(self.config.smtp_username, self.config.smtp_password)
-                smtp.send_message(email)
+            if getattr(self._local, "active", False):
+                self._send_in_session(mail)
+            else:
+                with self._connect() as smtp:
+                    self._transmit(smtp, mail)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             if all(400 <= code < 500 for code in codes):
@@ -145,6 +259,17 @@ class SmtpSender:
             raise PermanentFailure(f"{type(error).__name__}: {error}") from error
         except (ValueError, UnicodeError) as error:  # a part the server's extensions cannot carry
             raise PermanentFailure(f"cannot be encoded: {type(error).__name__}: {error}") from error
+
+
+@contextmanager
+def sending_session(sender: MailSender) -> Iterator[None]:
+    """The sender's ``session()`` when it has one (SMTP: one connection for the block), else nothing."""
+    session = getattr(sender, "session", None)
+    if session is None:
+        yield
+        return
+    with session():
+        yield
 
 
 class CaptureSender:

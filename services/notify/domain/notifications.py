@@ -39,14 +39,23 @@ def ensure_notification(
     request_id: int | None,
     location_id: int | None,
     secret: str | None = None,
+    known: dict[str, ScheduledNotification] | None = None,
 ) -> ScheduledNotification:
     """The row for this delivery key, created as scheduled if new; revived if it was skipped as stale.
 
     ``secret`` (a private link's token) is kept on a row that is still to be sent: booking issues a fresh link
     with each event that carries one, so the newest token is the one that works.
+
+    ``known``: every row of the booking ``request_id`` by delivery key (``rows_of``), read once per event
+    instead of once per row; a row created here is added to it. Only with the booking's copy locked (the event's
+    ``upsert_booking``), so that no other event of the booking creates rows meanwhile: such a row is then simply
+    added, without the savepoint a shared row (a centre's digest) needs.
     """
     key = delivery_key(request_id, kind, due_at, location_id)
-    row = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.delivery_key == key)).first()
+    if known is not None:
+        row = known.get(key)
+    else:
+        row = session.scalars(sa.select(ScheduledNotification).where(ScheduledNotification.delivery_key == key)).first()
     if row is None:
         candidate = ScheduledNotification(
             delivery_key=key,
@@ -61,6 +70,10 @@ def ensure_notification(
             secret=secret,
             call_day=first_call_day(due_at, clock.now()) if audience == "requester" else None,
         )
+        if known is not None and request_id is not None:
+            session.add(candidate)
+            known[key] = candidate
+            return candidate
         try:
             # A shared row (the staff digest of a location and day) may be created by two events at once.
             with session.begin_nested():
@@ -79,27 +92,37 @@ def ensure_notification(
     return row
 
 
-def recompute_reminders(session: Session, booking: Booking, wanted: list[Due], secret: str | None = None) -> None:
+def rows_of(session: Session, request_id: int) -> dict[str, ScheduledNotification]:
+    """Every notification row of a booking, by delivery key (one query; ``ensure_notification``'s ``known``)."""
+    return {
+        row.delivery_key: row
+        for row in session.scalars(
+            sa.select(ScheduledNotification).where(ScheduledNotification.request_id == request_id)
+        )
+    }
+
+
+def recompute_reminders(
+    session: Session,
+    booking: Booking,
+    wanted: list[Due],
+    secret: str | None = None,
+    known: dict[str, ScheduledNotification] | None = None,
+) -> None:
     """Make the booking's reminders exactly ``wanted``: stale ones are skipped, missing ones added.
 
     Stale means still to be sent, or on the call list and not yet phoned: a moved pick-up is not called about.
+    ``known``: as for ``ensure_notification`` (read here when not given).
     """
     keys = {delivery_key(booking.request_id, d.kind, d.due_at) for d in wanted}
-    pending = session.scalars(
-        sa.select(ScheduledNotification).where(
-            ScheduledNotification.request_id == booking.request_id,
-            ScheduledNotification.kind.in_(REMINDER_KINDS),
-            sa.or_(
-                ScheduledNotification.status == "scheduled",
-                sa.and_(
-                    ScheduledNotification.status == "call_list",
-                    sa.or_(
-                        ScheduledNotification.call_outcome.is_(None), ScheduledNotification.call_outcome != "reached"
-                    ),
-                ),
-            ),
-        )
-    ).all()
+    if known is None:
+        known = rows_of(session, booking.request_id)
+    pending = [
+        row
+        for row in known.values()
+        if row.kind in REMINDER_KINDS
+        and (row.status == "scheduled" or (row.status == "call_list" and row.call_outcome != "reached"))
+    ]
     for row in pending:
         if row.delivery_key not in keys:
             settle(row, "skipped", clock.now(), why=Why.status(Reason.STALE, booking.status))
@@ -112,6 +135,7 @@ def recompute_reminders(session: Session, booking: Booking, wanted: list[Due], s
             request_id=booking.request_id,
             location_id=booking.location_id,
             secret=secret if due.audience == "requester" else None,
+            known=known,
         )
 
 

@@ -14,12 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.notify.contract import CALL_RECORDED
 from services.notify.domain.reasons import Reason
 from services.notify.models import (
     Booking,
     CallOutcome,
     CapturedMail,
     DeadLetter,
+    OutboxEvent,
     PrivacyAction,
     ScheduledNotification,
 )
@@ -58,6 +60,17 @@ def _scrub_dead_letters(session: Session, request_id: int) -> int:
     return count
 
 
+def _scrub_call_events(session: Session, request_id: int) -> int:
+    """Blank the notes in notify's own outbox copies of ``notify.call.recorded`` for the request (booking
+    blanks its copy when it anonymises the request)."""
+    count = 0
+    for event in session.scalars(sa.select(OutboxEvent).where(OutboxEvent.type == CALL_RECORDED)):
+        if event.payload.get("request_id") == request_id and event.payload.get("note") is not None:
+            event.payload = {**event.payload, "note": None}
+            count += 1
+    return count
+
+
 def apply_contact_anonymised(session: Session, envelope: Envelope) -> None:
     """Handler of ``booking.contact.anonymised``: blank every copy notify holds of that request's contact."""
     request_id = int(envelope.payload["request_id"])
@@ -92,6 +105,7 @@ def apply_contact_anonymised(session: Session, envelope: Envelope) -> None:
         session.execute(
             sa.update(CallOutcome).where(CallOutcome.notification_id.in_([r.id for r in rows])).values(note=None)
         )
+    _scrub_call_events(session, request_id)
     mail_filter = [email_key_sql(CapturedMail.recipient).in_({email_key(a) for a in addresses})] if addresses else []
     if message_ids:
         mail_filter.append(CapturedMail.message_id.in_(message_ids))

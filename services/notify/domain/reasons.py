@@ -14,6 +14,9 @@ from typing import Any
 
 class Reason(StrEnum):
     NO_EMAIL = "no_email"  # the requester has no e-mail address: the message is on the call list
+    # neither e-mail nor phone (a desk request filed by staff): nobody to mail or call; the resident comes by
+    # or phones with the reference on the slip
+    NO_CONTACT = "no_contact"
     LOCATION_NO_EMAIL = "location_no_email"  # a staff alert for a centre without an e-mail address
     BOOKING_UNKNOWN = "booking_unknown"  # notify never received the booking this row is about
     STALE = "stale"  # {status}: the booking changed (moved, cancelled, returned): this reminder is no longer due

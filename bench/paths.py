@@ -412,6 +412,9 @@ def run(size: str = "smoke", prefix: str = PREFIX, page_repeat: int | None = Non
                 label: {"empty": pages_empty[label].statements, "busy": pages_busy[label].statements}
                 for label, _ in PAGES
             },
+            "page_cpu_ms": {
+                label: {"empty": pages_empty[label].cpu_ms, "busy": pages_busy[label].cpu_ms} for label, _ in PAGES
+            },
         },
     )
     return result

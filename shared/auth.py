@@ -121,7 +121,9 @@ def token_fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=64)
 def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    # built once per key and salt (it keeps no state between calls): every authenticated request reads claims
     return URLSafeTimedSerializer(secret_key, salt=salt)
 
 

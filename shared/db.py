@@ -7,6 +7,7 @@ argument and knows nothing of Flask.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -93,13 +94,47 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         engine = sa.create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before every checkout (a round trip per request): a connection idle for a while is pinged when
+    # handed out (``_ping_when_idle``), connections are replaced after half an hour, and a connection found dead
+    # during a request makes SQLAlchemy invalidate the whole pool, so the next requests start on fresh ones.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_timeout", 10)
     # A request that cannot get a lock within 10 s fails cleanly instead of piling up behind it.
     kwargs.setdefault("connect_args", {"options": "-c lock_timeout=10000 -c statement_timeout=30000"})
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    if not kwargs["pool_pre_ping"]:
+        _ping_when_idle(engine)
+    return engine
+
+
+# A connection idle this long may have been cut meanwhile (a restart, a firewall, an idle timeout): it is
+# pinged before use. One in steady use is not: were it cut, its request answers 503 and the pool starts afresh.
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()  # psycopg opened a transaction for the ping; the request begins its own
+        except Exception as error:
+            # the pool throws this connection away and hands out a fresh one (or fails, if none can be made)
+            raise sa.exc.DisconnectionError(f"idle connection is gone: {type(error).__name__}") from error
 
 
 # --- rows written at commit, several tables in one statement --------------------------------------------------
@@ -122,16 +157,45 @@ def _write_deferred(session: Session) -> None:
     pending: list[tuple[sa.Table, dict[str, Any]]] = session.info.pop(_DEFERRED, [])
     if not pending:
         return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and len(pending) <= _CACHED_DEFERRED_ROWS:
+        shape = tuple((table, tuple(row)) for table, row in pending)
+        params = {f"r{i}_{column}": value for i, (_table, row) in enumerate(pending) for column, value in row.items()}
+        session.execute(_deferred_statement(shape), params)
+        return
     by_table: dict[sa.Table, list[dict[str, Any]]] = {}
     for table, row in pending:
         by_table.setdefault(table, []).append(row)
-    inserts = [sa.insert(table).values(rows) for table, rows in by_table.items()]
-    if session.get_bind().dialect.name == "postgresql":
-        *first, last = inserts
+    if postgres:  # a batch (a scan's hundreds of rows): one multi-row VALUES per table, compiled each time
+        *first, last = [sa.insert(table).values(rows) for table, rows in by_table.items()]
         session.execute(last.add_cte(*(insert.cte(f"deferred_{i}") for i, insert in enumerate(first))))
-    else:
-        for insert in inserts:
-            session.execute(insert)
+        return
+    for table, rows in by_table.items():
+        session.execute(sa.insert(table), rows)
+
+
+# A request's own rows (a link, an audit row, an event, a few answers) take the cached statement of their shape;
+# a larger batch would make a statement per row count, each a WITH of that many inserts.
+_CACHED_DEFERRED_ROWS = 12
+
+
+_DEFERRED_STATEMENTS: dict[tuple[tuple[sa.Table, tuple[str, ...]], ...], sa.Insert] = {}
+
+
+def _deferred_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> sa.Insert:
+    """One ``WITH … INSERT`` for rows of this shape (each row's table and columns, in order): every row is its own
+    single-row insert, bound to parameters ``r<i>_<column>``. Built once per shape, so SQLAlchemy compiles it once
+    and each commit only binds its values (a multi-row VALUES would be compiled anew every time)."""
+    statement = _DEFERRED_STATEMENTS.get(shape)
+    if statement is None:
+        inserts = [
+            sa.insert(table).values({c: sa.bindparam(f"r{i}_{c}", type_=table.c[c].type) for c in columns})
+            for i, (table, columns) in enumerate(shape)
+        ]
+        *first, last = inserts
+        statement = last.add_cte(*(insert.cte(f"deferred_{i}") for i, insert in enumerate(first)))
+        _DEFERRED_STATEMENTS[shape] = statement
+    return statement
 
 
 def _forget_deferred(session: Session, *_: Any) -> None:

@@ -219,7 +219,20 @@ class GuardedRequest(Request):
 
 
 class GuardedParser(FlaskParser):
-    """webargs reading the body the guard parsed (``request.get_json()``, cached) instead of parsing it again."""
+    """webargs reading the body the guard parsed (``request.get_json()``, cached) instead of parsing it again,
+    with one instance of each argument schema for the process: webargs would build a schema (and its nested
+    ones) from the class on every request. A schema keeps no state between loads (marshmallow 4 has no
+    ``context``), so one instance serves every request and thread, as flask-smorest's response schemas do."""
+
+    _instances: dict[type[ma.Schema], ma.Schema] = {}
+
+    def _get_schema(self, argmap: Any, req: Request) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._instances.get(argmap)
+            if schema is None:
+                schema = self._instances.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req: Request) -> Any:
         if not req.is_json or not req.get_data(cache=True):

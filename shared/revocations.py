@@ -98,12 +98,15 @@ def credential_check(
     """
     from shared.db import get_session
 
+    # one statement for both questions: is any of its lineage revoked, and what is the account's generation;
+    # built once (bound parameters, an expanding IN), so each request only binds values to a cached compilation
+    any_revoked = sa.exists().where(revoked.token_id.in_(sa.bindparam("lineage", expanding=True)))
+    newest = sa.select(changes.generation).where(changes.staff_id == sa.bindparam("staff_id")).scalar_subquery()
+    query = sa.select(any_revoked, newest)
+
     def void(principal: Principal) -> bool:
-        # one statement for both questions: is any of its lineage revoked, and what is the account's generation
-        lineage = list(principal.lineage)
-        any_revoked = sa.exists().where(revoked.token_id.in_(lineage)) if lineage else sa.literal(False)
-        newest = sa.select(changes.generation).where(changes.staff_id == principal.staff_id).scalar_subquery()
-        revoked_now, generation = get_session().execute(sa.select(any_revoked, newest)).one()
+        params = {"lineage": list(principal.lineage), "staff_id": principal.staff_id}
+        revoked_now, generation = get_session().execute(query, params).one()
         return bool(revoked_now) or (generation is not None and principal.generation < generation)
 
     return void

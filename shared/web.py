@@ -12,9 +12,11 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify
+from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.utils import prepare_response
+from itsdangerous import URLSafeTimedSerializer
 from kombu import Connection
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -100,6 +102,20 @@ class ApiBlueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = GuardedParser()
 
 
+class CachedSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, its signing serializer built once per set of keys: Flask builds a new one
+    (and test-encodes a value to check it) for every request, whether the request uses the session or not."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
+
+
 def api_config(service: str, title: str) -> dict[str, Any]:
     return {
         "API_TITLE": title,
@@ -182,6 +198,7 @@ def build_service_app(
 ) -> Flask:
     configure_logging(settings.log_format, settings.log_level)
     app = Flask(f"services.{service}")
+    app.session_interface = CachedSessionInterface()
     app.url_map.converters["int"] = BoundedInt
     app.config.update(api_config(service, title))
     app.config.update(

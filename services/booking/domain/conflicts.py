@@ -24,6 +24,7 @@ from services.booking.domain.errors import BookingConflict
 from services.booking.domain.vocabulary import ConflictKind
 from services.booking.models import Allocation, BookingRequest, InvAsset, InvMaintenanceWindow, RequestItem
 from shared import clock
+from shared.db import UTCDateTime
 
 
 def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
@@ -67,10 +68,20 @@ class Wanted:
     end: datetime
 
 
+# The hot path's statements are built once, with bound parameters: each call then only binds its values to a
+# compilation SQLAlchemy has cached (building and hashing a statement costs more CPU than running it).
+_LOCK_ASSETS = (
+    sa.select(InvAsset)
+    .where(InvAsset.id.in_(sa.bindparam("asset_ids", expanding=True)))
+    .order_by(InvAsset.id)
+    .with_for_update()
+)
+
+
 def lock_assets(session: Session, asset_ids: Sequence[int]) -> dict[int, InvAsset]:
     """Lock the copy's asset rows in id order (no deadlock between two multi-item writers)."""
-    query = sa.select(InvAsset).where(InvAsset.id.in_(sorted(set(asset_ids)))).order_by(InvAsset.id).with_for_update()
-    return {asset.id: asset for asset in session.scalars(query)}
+    found = session.scalars(_LOCK_ASSETS, {"asset_ids": sorted(set(asset_ids))})
+    return {asset.id: asset for asset in found}
 
 
 def taken(session: Session, wanted: Sequence[tuple[InvAsset, int]], pickup_at: datetime, return_at: datetime) -> Taken:
@@ -97,8 +108,29 @@ class Taken:
 
 def _in_the_way(session: Session, wanted: Sequence[Wanted], exclude_request_id: int | None) -> list[sa.Row[Any]]:
     """Every active allocation and maintenance window over each wanted item's range, in one statement."""
+    if not wanted:
+        return []
+    params: dict[str, Any] = {} if exclude_request_id is None else {"exclude": exclude_request_id}
+    for i, w in enumerate(wanted):
+        params.update({f"asset_{i}": w.asset.id, f"start_{i}": w.start, f"end_{i}": w.end})
+    query = _in_the_way_query(len(wanted), exclude_request_id is not None)
+    return list(session.execute(query, params))
+
+
+_IN_THE_WAY: dict[tuple[int, bool], sa.Select[Any]] = {}
+
+
+def _in_the_way_query(items: int, excluding: bool) -> sa.Select[Any]:
+    """The union read by ``_in_the_way`` for ``items`` wanted items (parameters ``asset_<i>``, ``start_<i>``,
+    ``end_<i>`` and ``exclude``), built once per shape."""
+    key = (items, excluding)
+    if key in _IN_THE_WAY:
+        return _IN_THE_WAY[key]
     parts: list[Any] = []
-    for w in wanted:
+    for i in range(items):
+        asset = sa.bindparam(f"asset_{i}", type_=sa.Integer())
+        start = sa.bindparam(f"start_{i}", type_=UTCDateTime())
+        end = sa.bindparam(f"end_{i}", type_=UTCDateTime())
         bookings = (
             sa.select(
                 sa.literal(str(ConflictKind.BOOKING)).label("kind"),
@@ -112,10 +144,10 @@ def _in_the_way(session: Session, wanted: Sequence[Wanted], exclude_request_id: 
                 sa.cast(sa.null(), sa.Integer).label("window_id"),
             )
             .join(BookingRequest, BookingRequest.id == Allocation.request_id)
-            .where(Allocation.asset_id == w.asset.id, Allocation.holding(w.start, w.end))
+            .where(Allocation.asset_id == asset, Allocation.holding(start, end))
         )
-        if exclude_request_id is not None:
-            bookings = bookings.where(Allocation.request_id != exclude_request_id)
+        if excluding:
+            bookings = bookings.where(Allocation.request_id != sa.bindparam("exclude"))
         windows = sa.select(
             sa.literal(str(ConflictKind.MAINTENANCE)),
             InvMaintenanceWindow.asset_id,
@@ -126,12 +158,12 @@ def _in_the_way(session: Session, wanted: Sequence[Wanted], exclude_request_id: 
             InvMaintenanceWindow.starts_at,
             InvMaintenanceWindow.ends_at,
             InvMaintenanceWindow.id,
-        ).where(InvMaintenanceWindow.asset_id == w.asset.id, InvMaintenanceWindow.in_force(w.start, w.end))
+        ).where(InvMaintenanceWindow.asset_id == asset, InvMaintenanceWindow.in_force(start, end))
         parts += [bookings, windows]
-    if not parts:
-        return []
     union = sa.union_all(*parts).subquery()
-    return list(session.execute(sa.select(union).order_by(union.c.starts, union.c.request_id, union.c.window_id)))
+    query = sa.select(union).order_by(union.c.starts, union.c.request_id, union.c.window_id)
+    _IN_THE_WAY[key] = query
+    return query
 
 
 def find_conflicts(
@@ -221,6 +253,9 @@ def allocate(
     return Allocated(rows, assets)
 
 
+_INSERT_ALLOCATIONS = postgresql.insert(Allocation).on_conflict_do_nothing().returning(Allocation.id)
+
+
 def _insert_allocations(session: Session, rows: list[dict[str, object]]) -> bool:
     """Insert ``rows`` in one statement; False when the exclusion constraint refused any (PostgreSQL).
 
@@ -230,9 +265,9 @@ def _insert_allocations(session: Session, rows: list[dict[str, object]]) -> bool
     if session.get_bind().dialect.name != "postgresql":
         session.execute(sa.insert(Allocation), rows)
         return True
-    inserted = session.scalars(
-        postgresql.insert(Allocation).values(rows).on_conflict_do_nothing().returning(Allocation.id)
-    ).all()
+    # the rows as parameters, not as a multi-row VALUES: the statement is compiled once and cached (SQLAlchemy
+    # still sends one INSERT … VALUES (…), (…) RETURNING for all of them)
+    inserted = session.scalars(_INSERT_ALLOCATIONS, rows).all()
     return len(inserted) == len(rows)
 
 

@@ -43,21 +43,24 @@ from shared.errors import InvalidInput
 Snapshot = dict[str, Any] | None
 
 
+# Built once (a bound id): reading the request only binds its id to SQLAlchemy's cached compilation.
+_REQUEST = (
+    sa.select(BookingRequest)
+    .where(BookingRequest.id == sa.bindparam("request_id"))
+    .options(
+        joinedload(BookingRequest.items).joinedload(RequestItem.requirements),
+        joinedload(BookingRequest.initiative, innerjoin=True),
+        joinedload(BookingRequest.location),
+    )
+)
+_REQUEST_LOCKED = _REQUEST.with_for_update(of=BookingRequest).execution_options(populate_existing=True)
+
+
 def get_request(session: Session, request_id: int, for_update: bool = False) -> BookingRequest:
     """The request with its items, their requirements and its initiative, in one statement (the request row
     locked when ``for_update``). Raises RequestNotFound."""
-    query = (
-        sa.select(BookingRequest)
-        .where(BookingRequest.id == request_id)
-        .options(
-            joinedload(BookingRequest.items).joinedload(RequestItem.requirements),
-            joinedload(BookingRequest.initiative, innerjoin=True),
-            joinedload(BookingRequest.location),
-        )
-    )
-    if for_update:
-        query = query.with_for_update(of=BookingRequest).execution_options(populate_existing=True)
-    request = session.scalars(query).unique().first()
+    query = _REQUEST_LOCKED if for_update else _REQUEST
+    request = session.scalars(query, {"request_id": request_id}).unique().first()
     if request is None:
         raise RequestNotFound()
     return request

@@ -6,6 +6,7 @@ answers ``get`` without a query), and serves both the outbox and the API's answe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,15 +41,24 @@ def _location(session: Session, location_id: int) -> dict[str, Any]:
     }
 
 
+_LABELS = sa.select(InvRequirement).where(InvRequirement.code.in_(sa.bindparam("codes", expanding=True)))
+
+
 def _labels(session: Session, codes: set[str]) -> dict[str, InvRequirement]:
     if not codes:
         return {}
-    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(codes)))}
+    return {r.code: r for r in session.scalars(_LABELS, {"codes": sorted(codes)})}
 
 
-def request_snapshot(session: Session, request: BookingRequest) -> dict[str, Any]:
-    """The request as the contract's ``RequestSnapshotPayload`` has it (datetimes still as datetimes)."""
-    labels = _labels(session, {req.code for item in request.items for req in item.requirements})
+def request_snapshot(
+    session: Session, request: BookingRequest, labels: Mapping[str, InvRequirement] | None = None
+) -> dict[str, Any]:
+    """The request as the contract's ``RequestSnapshotPayload`` has it (datetimes still as datetimes).
+
+    ``labels``: the requirements by code when the caller holds them already (else they are read).
+    """
+    if labels is None:
+        labels = _labels(session, {req.code for item in request.items for req in item.requirements})
     items = []
     for item in request.items:
         asset = session.get(InvAsset, item.asset_id)
@@ -110,12 +120,14 @@ def emit_request_event(
     reason: str | None = None,
     reason_code: str | None = None,
     secret: str | None = None,
+    labels: Mapping[str, InvRequirement] | None = None,
 ) -> dict[str, Any]:
     """Record ``booking.request.<event>`` in the outbox, in the caller's transaction; returns the snapshot.
 
-    ``secret`` travels in the envelope only (the private link's token for the confirmation mail).
+    ``secret`` travels in the envelope only (the private link's token for the confirmation mail); ``labels`` as
+    for ``request_snapshot``.
     """
-    snapshot = request_snapshot(session, request)
+    snapshot = request_snapshot(session, request, labels)
     data = {**snapshot, "reason": reason, "reason_code": reason_code, "actor": actor}
     version, payload = contract.payload_of(event.type, data)
     envelope = Envelope(type=event.type, payload=payload, producer=contract.PRODUCER, version=version, secret=secret)

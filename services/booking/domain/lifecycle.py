@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from services.booking.domain.errors import ActorNotAllowed, Code, InvalidTransition, NotYourCentre, invalid
 from services.booking.domain.events import RequestEvent, emit_request_event
@@ -18,7 +21,7 @@ from services.booking.domain.vocabulary import Action, ActorKind, Status
 from services.booking.models import AuditEntry, BookingRequest
 from shared import clock
 from shared.auth import Principal
-from shared.db import insert_at_commit
+from shared.db import UTCDateTime, insert_at_commit
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,35 @@ def record_audit(
     )
 
 
+_SET_STATUS = (
+    sa.update(BookingRequest.__table__)  # type: ignore[arg-type]
+    .where(
+        BookingRequest.__table__.c.id == sa.bindparam("request_id"),  # type: ignore[attr-defined]
+        BookingRequest.__table__.c.version == sa.bindparam("old_version"),  # type: ignore[attr-defined]
+    )
+    .values(
+        status=sa.bindparam("new_status"),
+        updated_at=sa.bindparam("at", type_=UTCDateTime()),
+        version=BookingRequest.__table__.c.version + 1,  # type: ignore[attr-defined]
+    )
+    .returning(BookingRequest.__table__.c.version)  # type: ignore[attr-defined]
+)
+
+
+def set_status(session: Session, request: BookingRequest, status: str) -> None:
+    """Write the request's status, ``updated_at`` and next version in one Core ``UPDATE … RETURNING`` (what the
+    ORM's flush would send, without its unit of work), and give the loaded object the same values as committed
+    state. Like the ORM's versioned update, it raises StaleDataError when the row's version is not the one read
+    (the caller holds the row lock, so this does not happen)."""
+    now = clock.now()
+    params = {"request_id": request.id, "old_version": request.version, "new_status": status, "at": now}
+    version = session.execute(_SET_STATUS, params).scalar_one_or_none()
+    if version is None:
+        raise StaleDataError(f"request {request.id} is no longer at version {request.version}")
+    for name, value in (("status", status), ("updated_at", now), ("version", version)):
+        set_committed_value(request, name, value)
+
+
 def transition(
     session: Session,
     request: BookingRequest,
@@ -161,10 +193,14 @@ def transition(
     rule = RULES[action]
     before = request.status
     new_status = target or rule.target
-    if new_status is not None:
-        request.status = str(new_status)
-    request.updated_at = clock.now()
-    session.flush()  # the new version number is the snapshot's
+    if sa.inspect(request).modified:
+        # the command changed the request's own fields as well: the ORM writes them with the status
+        if new_status is not None:
+            request.status = str(new_status)
+        request.updated_at = clock.now()
+        session.flush()  # the new version number is the snapshot's
+    else:
+        set_status(session, request, str(new_status) if new_status is not None else request.status)
     if reason_code is not None:
         details = {**(details or {}), "reason_code": reason_code}
     record_audit(session, request, action, actor, before, reason, details)

@@ -7,9 +7,10 @@ I borrow on these dates?" (``dates_problems``), so a search never offers what a 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -39,6 +40,7 @@ from services.booking.models import (
 from services.inventory.contract import AssetStatus, RequirementKind
 from shared import clock
 from shared.clock import BRUSSELS, to_local
+from shared.db import insert_at_commit
 from shared.errors import FieldProblem, InvalidInput
 
 DRIVER_CATEGORIES = ("AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE")
@@ -74,6 +76,8 @@ class Plan:
     items: tuple[PlannedItem, ...]
     # the centre's row, held so that the event's snapshot finds it in the session rather than reading it again
     location: InvLocation | None = None
+    # the requirements the items ask, by code, as read for the check (the snapshot's labels: not read again)
+    requirements: Mapping[str, InvRequirement] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -260,6 +264,16 @@ def check_answer(
     return value.strip()[:200], None
 
 
+# Built once with bound parameters: a submission only binds its values to SQLAlchemy's cached compilation.
+_ASSETS_WITH_CENTRES = (
+    sa.select(InvAsset, InvLocation)
+    .outerjoin(InvLocation, InvLocation.id == InvAsset.location_id)
+    .where(InvAsset.id.in_(sa.bindparam("ids", expanding=True)))
+)
+_REQUIREMENTS = sa.select(InvRequirement).where(InvRequirement.code.in_(sa.bindparam("codes", expanding=True)))
+_INITIATIVE = sa.select(Initiative).where(Initiative.name_key == sa.bindparam("key"))
+
+
 def _load_assets(
     session: Session, wanted: Sequence[WantedItem], is_staff: bool, problems: list[FieldProblem]
 ) -> tuple[list[tuple[int, WantedItem, InvAsset]], dict[int, InvLocation]]:
@@ -269,12 +283,7 @@ def _load_assets(
     by_id: dict[int, InvAsset] = {}
     locations: dict[int, InvLocation] = {}
     if ids:
-        query = (
-            sa.select(InvAsset, InvLocation)
-            .outerjoin(InvLocation, InvLocation.id == InvAsset.location_id)
-            .where(InvAsset.id.in_(ids))
-        )
-        for row_asset, row_location in session.execute(query):
+        for row_asset, row_location in session.execute(_ASSETS_WITH_CENTRES, {"ids": sorted(ids)}):
             by_id[row_asset.id] = row_asset
             if row_location is not None:
                 locations[row_location.id] = row_location
@@ -303,7 +312,7 @@ def _requirements(session: Session, assets: Iterable[InvAsset]) -> dict[str, Inv
     codes = {code for asset in assets for code in asset.requirement_codes}
     if not codes:
         return {}
-    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(codes)))}
+    return {r.code: r for r in session.scalars(_REQUIREMENTS, {"codes": sorted(codes)})}
 
 
 def _plan_item(
@@ -363,7 +372,7 @@ def check_request(session: Session, command: SubmitRequest, actor: Actor, now: d
             )
     if problems:
         raise InvalidInput.of(problems)
-    return Plan(command, assets[0].location_id, items, location)
+    return Plan(command, assets[0].location_id, items, location, catalogue)
 
 
 # --- storing --------------------------------------------------------------------------------------------------
@@ -376,57 +385,80 @@ def get_or_create_initiative(session: Session, name: str) -> Initiative:
     first submissions at once make one initiative.
     """
     key = initiative_key(name)
-    found = session.scalar(sa.select(Initiative).where(Initiative.name_key == key))
+    found = session.scalar(_INITIATIVE, {"key": key})
     if found is not None:
         return found
     values = {"name": _SPACES.sub(" ", name).strip(), "name_key": key, "created_at": clock.now()}
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(Initiative).values(**values).on_conflict_do_nothing(index_elements=["name_key"]))
-    initiative = session.scalar(sa.select(Initiative).where(Initiative.name_key == key))
+    initiative = session.scalar(_INITIATIVE, {"key": key})
     assert initiative is not None
     return initiative
 
 
+_INSERT_REQUEST = sa.insert(BookingRequest.__table__).returning(BookingRequest.__table__.c.id)  # type: ignore[arg-type]
+_INSERT_ITEMS = sa.insert(RequestItem.__table__).returning(  # type: ignore[arg-type]
+    RequestItem.__table__.c.id,  # type: ignore[attr-defined]
+    sort_by_parameter_order=True,
+)
+
+
 def create_request(session: Session, plan: Plan, actor: Actor, link_days: int) -> Created:
-    """Store a checked submission with its private link, audit row and ``booking.request.submitted`` event."""
+    """Store a checked submission with its private link, audit row and ``booking.request.submitted`` event.
+
+    Written with Core, not the ORM's unit of work (the hottest write of the service): the request and its items
+    each in one ``INSERT … RETURNING id``; the requirement answers, the link, the audit row and the outbox row
+    together in the commit's one deferred statement (nothing reads them back before it). The returned request is
+    built from the same values, never read again, and not attached to the session (nothing may change it later
+    in this transaction).
+    """
     command = plan.command
-    request = BookingRequest(
-        reference=new_reference(),
-        status=str(Status.REQUESTED),
-        initiative=get_or_create_initiative(session, command.initiative),
-        contact_name=command.contact.name.strip(),
-        contact_email=command.contact.email or None,
-        contact_phone=command.contact.phone or None,
-        language=str(command.contact.language),
-        purpose=command.purpose,
-        location_id=plan.location_id,
-        pickup_at=command.pickup_at,
-        return_at=command.return_at,
-        proxy_by_staff_id=actor.staff_id if actor.is_staff else None,
-        proxy_consent=str(command.consent) if actor.is_staff and command.consent else None,
-        created_at=clock.now(),
-        items=[
-            RequestItem(
-                asset_id=item.asset.id,
-                quantity=item.quantity,
-                requirements=[
-                    ItemRequirement(
-                        code=r.code,
-                        kind=str(r.kind),
-                        answer=r.answer,
-                        provided_by_item=r.provided_by_item,
-                        verified=True if r.provided_by_item else None,
-                    )
-                    for r in item.requirements
-                ],
-            )
-            for item in plan.items
-        ],
-    )
-    session.add(request)
-    session.flush()
+    now = clock.now()
+    initiative = get_or_create_initiative(session, command.initiative)
+    values: dict[str, Any] = {
+        "reference": new_reference(),
+        "status": str(Status.REQUESTED),
+        "initiative_id": initiative.id,
+        "contact_name": command.contact.name.strip(),
+        "contact_email": command.contact.email or None,
+        "contact_phone": command.contact.phone or None,
+        "language": str(command.contact.language),
+        "purpose": command.purpose,
+        "location_id": plan.location_id,
+        "pickup_at": command.pickup_at,
+        "return_at": command.return_at,
+        "proxy_by_staff_id": actor.staff_id if actor.is_staff else None,
+        "proxy_consent": str(command.consent) if actor.is_staff and command.consent else None,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+    request_id = session.execute(_INSERT_REQUEST, values).scalar_one()
+    items = [{"request_id": request_id, "asset_id": item.asset.id, "quantity": item.quantity} for item in plan.items]
+    item_ids = session.scalars(_INSERT_ITEMS, items).all()
+    request = BookingRequest(id=request_id, initiative=initiative, **values)
+    for item_id, item, planned in zip(item_ids, items, plan.items, strict=True):
+        requirements = [_store_requirement(session, item_id, r) for r in planned.requirements]
+        request.items.append(RequestItem(id=item_id, requirements=requirements, **item))
     token = issue_link(session, request, link_days)
     record_audit(session, request, Action.SUBMIT, actor, None)
-    snapshot = emit_request_event(session, request, RequestEvent.SUBMITTED, actor.to_dict(), secret=token)
+    snapshot = emit_request_event(
+        session, request, RequestEvent.SUBMITTED, actor.to_dict(), secret=token, labels=plan.requirements
+    )
     return Created(request, token, snapshot)
+
+
+def _store_requirement(session: Session, item_id: int, planned: PlannedRequirement) -> ItemRequirement:
+    """The answer's row, inserted at commit; returns it as an unattached object for the snapshot."""
+    row = {
+        "item_id": item_id,
+        "code": planned.code,
+        "kind": str(planned.kind),
+        "answer": planned.answer,
+        "provided_by_item": planned.provided_by_item,
+        "verified": True if planned.provided_by_item else None,
+        "verified_by": None,
+    }
+    insert_at_commit(session, ItemRequirement.__table__, row)  # type: ignore[arg-type]
+    return ItemRequirement(**row)

@@ -25,9 +25,22 @@ from services.booking.models import Allocation, InvAsset, InvLocation, InvMainte
 from services.booking.queries.catalogue import Entry
 from services.inventory.contract import AssetStatus
 from shared.clock import BRUSSELS, to_local
+from shared.db import UTCDateTime
 from shared.errors import NotFound
 
 MAX_SLOTS = 400
+
+
+# Built once with bound parameters (every page with a calendar or a search runs them): each read only binds
+# its values to SQLAlchemy's cached compilation.
+_IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+_START, _END = sa.bindparam("start", type_=UTCDateTime()), sa.bindparam("end", type_=UTCDateTime())
+_ALLOCATIONS_OVER = sa.select(
+    Allocation.asset_id, Allocation.blocked_from, Allocation.blocked_until, Allocation.quantity
+).where(Allocation.asset_id.in_(_IDS), Allocation.holding(_START, _END))
+_WINDOWS_OVER = sa.select(
+    InvMaintenanceWindow.asset_id, InvMaintenanceWindow.starts_at, InvMaintenanceWindow.ends_at
+).where(InvMaintenanceWindow.asset_id.in_(_IDS), InvMaintenanceWindow.in_force(_START, _END))
 
 
 @dataclass(frozen=True)
@@ -45,17 +58,10 @@ class Busy:
         allocations: dict[int, list[tuple[datetime, datetime, int]]] = {i: [] for i in ids}
         windows: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
         if ids:
-            for asset_id, a, b, quantity in session.execute(
-                sa.select(
-                    Allocation.asset_id, Allocation.blocked_from, Allocation.blocked_until, Allocation.quantity
-                ).where(Allocation.asset_id.in_(ids), Allocation.holding(start, end))
-            ):
+            params = {"ids": ids, "start": start, "end": end}
+            for asset_id, a, b, quantity in session.execute(_ALLOCATIONS_OVER, params):
                 allocations[asset_id].append((a, b, quantity))
-            for asset_id, a, b in session.execute(
-                sa.select(
-                    InvMaintenanceWindow.asset_id, InvMaintenanceWindow.starts_at, InvMaintenanceWindow.ends_at
-                ).where(InvMaintenanceWindow.asset_id.in_(ids), InvMaintenanceWindow.in_force(start, end))
-            ):
+            for asset_id, a, b in session.execute(_WINDOWS_OVER, params):
                 windows[asset_id].append((a, b))
         return {a.id: cls(a, tuple(allocations[a.id]), tuple(windows[a.id])) for a in assets}
 

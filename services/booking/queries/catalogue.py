@@ -32,12 +32,16 @@ def bookable_assets(session: Session, is_staff: bool) -> list[InvAsset]:
     return list(session.scalars(query.order_by(InvAsset.name_nl)))
 
 
+# Built once with bound parameters (every public page reads them): each read only binds its values.
+_ASSET_BY_CODE = sa.select(InvAsset).where(InvAsset.code == sa.bindparam("code"), InvAsset.status == AssetStatus.ACTIVE)
+_PUBLIC_ASSET_BY_CODE = _ASSET_BY_CODE.where(InvAsset.public.is_(True))
+_REQUIREMENTS = sa.select(InvRequirement).where(InvRequirement.code.in_(sa.bindparam("codes", expanding=True)))
+_LOCATIONS = sa.select(InvLocation).where(InvLocation.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def find_asset(session: Session, code: str, is_staff: bool = False) -> InvAsset | None:
     """An active asset by code: public ones for everybody, staff-only ones for staff too."""
-    query = sa.select(InvAsset).where(InvAsset.code == code, InvAsset.status == AssetStatus.ACTIVE)
-    if not is_staff:
-        query = query.where(InvAsset.public.is_(True))
-    asset: InvAsset | None = session.scalar(query)
+    asset: InvAsset | None = session.scalar(_ASSET_BY_CODE if is_staff else _PUBLIC_ASSET_BY_CODE, {"code": code})
     return asset
 
 
@@ -45,7 +49,7 @@ def requirements_by_code(session: Session, codes: Iterable[str]) -> dict[str, In
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(wanted)))}
+    return {r.code: r for r in session.scalars(_REQUIREMENTS, {"codes": wanted})}
 
 
 def ordered_requirements(known: dict[str, InvRequirement], codes: Iterable[str]) -> list[InvRequirement]:
@@ -67,10 +71,6 @@ def catalogue(session: Session) -> list[Entry]:
         session.scalars(public_assets_query().order_by(InvAsset.category != Category.CARAVAN, InvAsset.name_nl))
     )
     location_ids = sorted({a.location_id for a in assets})
-    locations = (
-        {loc.id: loc for loc in session.scalars(sa.select(InvLocation).where(InvLocation.id.in_(location_ids)))}
-        if location_ids
-        else {}
-    )
+    locations = {loc.id: loc for loc in session.scalars(_LOCATIONS, {"ids": location_ids})} if location_ids else {}
     known = requirements_by_code(session, (code for a in assets for code in a.requirement_codes))
     return [Entry(a, locations.get(a.location_id), ordered_requirements(known, a.requirement_codes)) for a in assets]

@@ -19,7 +19,7 @@ from shared.logging import configure_logging, init_request_logging
 from shared.pages import init_pages
 from shared.ratelimit import configure_limits
 from shared.revocations import credential_check
-from shared.web import init_security_headers
+from shared.web import CachedSessionInterface, init_security_headers
 
 HERE = Path(__file__).resolve().parent
 
@@ -30,6 +30,7 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
     configure_logging(settings.log_format, settings.log_level)
     # The stylesheet and script are the frame's (served at /frame-static/): this app has no static folder.
     app = Flask("services.booking.web", template_folder=str(HERE / "templates"), static_folder=None)
+    app.session_interface = CachedSessionInterface()
     app.config.update(SETTINGS=settings, SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
     app.config.update(limit_config(settings))
     app.extensions["booking_policy"] = load_policy(settings)

@@ -137,8 +137,9 @@ def here_for_switch() -> str:
 
 def _page_context() -> dict[str, Any]:
     language = i18n.lang()
-    other = i18n.other_language()
+    other = "en" if language == "nl" else "nl"
     return {
+        **i18n.page_callables(language),
         "lang": language,
         "other_lang": other,
         "other_lang_name": i18n.LANGUAGE_NAMES[other],

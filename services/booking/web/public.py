@@ -35,11 +35,11 @@ from services.booking.queries import requests as request_reads
 from services.booking.web import catalogue, forms
 from services.booking.web.limits import limiter
 from services.booking.web.messages import say, say_error
-from services.booking.web.texts import ACTIONS, ACTORS, BADGES, CATEGORIES, STATUSES, WEEKDAYS
+from services.booking.web.texts import page_words
 from shared import clock
 from shared.db import get_session
 from shared.errors import DomainError, InvalidInput, schema_code, schema_problems
-from shared.pages.i18n import COOKIE
+from shared.pages.i18n import COOKIE, lang
 from shared.timeparse import parse_instant
 
 blp = Blueprint("public", __name__)
@@ -47,14 +47,7 @@ blp = Blueprint("public", __name__)
 
 @blp.app_context_processor
 def _common() -> dict[str, Any]:
-    return {
-        "badges": BADGES,
-        "categories": CATEGORIES,
-        "weekday_names": WEEKDAYS,
-        "status_names": STATUSES,
-        "action_names": ACTIONS,
-        "actor_names": ACTORS,
-    }
+    return page_words(lang())
 
 
 # --- catalogue and date search -------------------------------------------------------------------------------

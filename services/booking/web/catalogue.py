@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
+
+from markupsafe import Markup, escape
 
 from services.booking.models import InvLocation
+
+_DAY = '\n          \n            <td class="day-{state}"><span class="num">{num}</span><span class="state">{label}</span></td>\n          \n        '
+_NO_DAY = '\n          <td class="day-empty"></td>\n        '
 
 
 def opening_lines(location: InvLocation | None) -> list[tuple[int, str]]:
@@ -33,3 +40,19 @@ def parse_month(value: str | None, today: date) -> date:
 def shift_month(month: date, delta: int) -> date:
     index = month.year * 12 + month.month - 1 + delta
     return date(index // 12, index % 12 + 1, 1)
+
+
+def month_rows(weeks: Sequence[Sequence[Mapping[str, Any] | None]], labels: Mapping[str, str]) -> Markup:
+    """The month table's rows (the asset page), one ``<td>`` per day with its state and its label: the same
+    markup a Jinja loop wrote, in a fraction of its CPU (seven interpolations a day, 35 days or more)."""
+    parts = []
+    for week in weeks:
+        parts.append("<tr>\n        ")
+        for cell in week:
+            if cell is None:
+                parts.append(_NO_DAY)
+            else:
+                state = cell["state"]
+                parts.append(_DAY.format(state=escape(state), num=cell["day"].day, label=escape(labels.get(state, ""))))
+        parts.append("\n      </tr>")
+    return Markup("".join(parts))

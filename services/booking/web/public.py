@@ -92,8 +92,8 @@ def home() -> str:
 @blp.get("/lenen/<code>")
 def asset_page(code: str) -> str:
     db = get_session()
-    asset = reads.find_asset(db, code) or abort(404)
-    entry = reads.entry(db, asset)
+    entry = reads.find_entry(db, code) or abort(404)
+    asset = entry.asset
     now = clock.now()
     today = clock.to_local(now).date()
     month = catalogue.parse_month(request.args.get("maand"), today)
@@ -118,9 +118,10 @@ def render_form(
     status: int = 200,
     staff_mode: bool = False,
     dates_taken: bool = False,
+    entry: reads.Entry | None = None,
 ) -> tuple[str, int]:
     db = get_session()
-    entry = reads.entry(db, asset)
+    entry = entry or reads.entry(db, asset)
     form.setdefault("idempotency_key", str(uuid.uuid4()))
     return (
         render_template(
@@ -163,8 +164,8 @@ def _prefilled(args: Any) -> dict[str, str]:
 
 @blp.get("/lenen/<code>/aanvraag")
 def request_form(code: str) -> tuple[str, int]:
-    asset = reads.find_asset(get_session(), code) or abort(404)
-    return render_form(asset, _prefilled(request.args), forms.FormErrors())
+    entry = reads.find_entry(get_session(), code) or abort(404)
+    return render_form(entry.asset, _prefilled(request.args), forms.FormErrors(), entry=entry)
 
 
 @blp.post("/lenen/<code>/aanvraag")

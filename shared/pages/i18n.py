@@ -65,9 +65,20 @@ def page_callables(language: str) -> dict[str, Any]:
     """
     translations = _translations()
     ugettext, ungettext = translations.ugettext, translations.ungettext
+    # A label without variables is the same Markup every time: kept on the catalogue (one per language and app,
+    # loaded once per process), so most of a page's labels are one dictionary lookup.
+    plain: dict[str, Markup] | None = getattr(translations, "uitleen_plain", None)
+    if plain is None:
+        plain = {}
+        translations.uitleen_plain = plain
 
     @pass_eval_context
     def gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+        if not variables and eval_ctx.autoescape:
+            found = plain.get(string)
+            if found is None:
+                found = plain[string] = Markup(ugettext(string)) % variables
+            return found
         text = ugettext(string)
         if eval_ctx.autoescape:
             text = Markup(text)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
 from services.booking.models import InvLocation
@@ -56,3 +57,14 @@ def month_rows(weeks: Sequence[Sequence[Mapping[str, Any] | None]], labels: Mapp
                 parts.append(_DAY.format(state=escape(state), num=cell["day"].day, label=escape(labels.get(state, ""))))
         parts.append("\n      </tr>")
     return Markup("".join(parts))
+
+
+def asset_url(endpoint: str, code: str) -> str:
+    """``url_for(endpoint, code=code)`` for an asset's own pages (its page, its request form), remembered per app
+    and mount point: the catalogue links every asset twice, and the codes are the catalogue's (a bounded set)."""
+    known: dict[tuple[str, str, str], str] = current_app.extensions.setdefault("uitleen_asset_urls", {})
+    key = (request.script_root, endpoint, code)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = url_for(endpoint, code=code)
+    return found

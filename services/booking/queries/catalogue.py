@@ -63,6 +63,14 @@ def find_entry(session: Session, code: str, is_staff: bool = False) -> Entry | N
     return Entry(asset, location, requirements_for(session, asset.requirement_codes))
 
 
+def assets_by_id(session: Session, ids: Iterable[int]) -> dict[int, InvAsset]:
+    """The assets with these ids (one statement; none for none)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {a.id: a for a in session.scalars(sa.select(InvAsset).where(InvAsset.id.in_(wanted)))}
+
+
 def requirements_by_code(session: Session, codes: Iterable[str]) -> dict[str, InvRequirement]:
     wanted = sorted(set(codes))
     if not wanted:

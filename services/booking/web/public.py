@@ -301,6 +301,24 @@ def _view(db: Any, booking: Any) -> dict[str, Any]:
 # --- the requester's status page -----------------------------------------------------------------------------
 
 
+def _status_view(db: Any, booking: Any) -> dict[str, Any]:
+    """What the status page shows of a request: its initiative and its items by name. The request's own rows
+    (``get_request`` loads items, initiative and centre) and one statement for the names: the API's view would
+    also read requirement labels and maintenance, which this page does not show."""
+    assets = reads.assets_by_id(db, (item.asset_id for item in booking.items))
+    items = []
+    for item in booking.items:
+        asset = assets.get(item.asset_id)
+        items.append(
+            {
+                "asset_name_nl": asset.name_nl if asset else None,
+                "asset_name_en": asset.name_en if asset else None,
+                "quantity": item.quantity,
+            }
+        )
+    return {"initiative": booking.initiative, "items": items}
+
+
 def _status_page(
     token: str, message: str | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> tuple[str, int]:
@@ -309,14 +327,14 @@ def _status_page(
         booking = request_reads.request_for_link(db, token)
     except LinkNotFound:
         abort(404)
-    view = _view(db, booking)
+    view = _status_view(db, booking)
     return (
         render_template(
             "status.html",
             booking=booking,
             token=token,
             view=view,
-            location=view["location"],
+            location=booking.location,
             history=request_reads.requester_history(db, booking.id),
             can_withdraw=can(Action.WITHDRAW, booking.status, REQUESTER),
             can_cancel=can(Action.CANCEL, booking.status, REQUESTER),

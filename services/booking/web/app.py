@@ -50,7 +50,7 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
     _ = (staff_loans, staff_privacy, staff_requests, staff_stats)
     init_pages(app, settings, HERE / "translations", home="public.home", everything=True, error_template="error.html")
     i18n.init_app(app)
-    app.jinja_env.globals.update(described=forms.described)
+    app.jinja_env.globals.update(described=forms.described, field_errors=forms.field_errors)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -239,3 +239,12 @@ def described(errors: FormErrors, name: str, hint: Any = False) -> Markup:
         ids.append(f"{name}-fout")
     text = Markup(' aria-describedby="%s"') % " ".join(ids) if ids else Markup("")
     return text + Markup(' aria-invalid="true"') if failed else text
+
+
+def field_errors(errors: FormErrors, name: str) -> Markup:
+    """The problems said beside a field (``<p id="<name>-fout">``), as the macro wrote them, blank lines and all."""
+    messages = errors.fields.get(name)
+    if not messages:
+        return Markup("\n\n")
+    said = Markup("").join(Markup("<span>%s</span> ") % message for message in messages)
+    return Markup('\n\n<p class="field-error" id="%s-fout">') % name + said + Markup("</p>\n\n")

@@ -41,7 +41,7 @@ def find_asset(session: Session, code: str, is_staff: bool = False) -> InvAsset 
     return asset
 
 
-def _entry_query(is_staff: bool) -> sa.Select[Any]:
+def _entry_query(is_staff: bool) -> sa.Select[InvAsset, InvLocation]:
     query = (
         sa.select(InvAsset, InvLocation)
         .outerjoin(InvLocation, InvLocation.id == InvAsset.location_id)

@@ -11,7 +11,10 @@ from markupsafe import Markup, escape
 
 from services.booking.models import InvLocation
 
-_DAY = '\n          \n            <td class="day-{state}"><span class="num">{num}</span><span class="state">{label}</span></td>\n          \n        '
+_DAY = (
+    '\n          \n            <td class="day-{state}"><span class="num">{num}</span>'
+    '<span class="state">{label}</span></td>\n          \n        '
+)
 _NO_DAY = '\n          <td class="day-empty"></td>\n        '
 
 

@@ -71,11 +71,15 @@ def assets_by_id(session: Session, ids: Iterable[int]) -> dict[int, InvAsset]:
     return {a.id: a for a in session.scalars(sa.select(InvAsset).where(InvAsset.id.in_(wanted)))}
 
 
+# Built once; the codes are an expanding bound parameter (the same ``IN (…)`` as ``.in_(wanted)`` sends).
+_REQUIREMENTS_QUERY = sa.select(InvRequirement).where(InvRequirement.code.in_(sa.bindparam("codes", expanding=True)))
+
+
 def requirements_by_code(session: Session, codes: Iterable[str]) -> dict[str, InvRequirement]:
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    return {r.code: r for r in session.scalars(sa.select(InvRequirement).where(InvRequirement.code.in_(wanted)))}
+    return {r.code: r for r in session.scalars(_REQUIREMENTS_QUERY, {"codes": wanted})}
 
 
 def ordered_requirements(known: dict[str, InvRequirement], codes: Iterable[str]) -> list[InvRequirement]:

@@ -59,6 +59,8 @@ class Pages:
     home: str
     everything: bool = False
     csrf: CSRFProtect = field(default_factory=CSRFProtect)
+    # the stylesheet's and the script's addresses per mount point (script root), built once per process
+    assets: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def init_pages(
@@ -137,10 +139,26 @@ def here_for_switch() -> str:
     return f"{path}?{urlencode(args)}" if args else path
 
 
+def _frame_assets() -> tuple[str, str]:
+    """The frame's stylesheet and script: the same addresses on every page of an app under one mount point."""
+    known = current_app.extensions["uitleen_pages"].assets
+    found: tuple[str, str] | None = known.get(request.script_root)
+    if found is None:
+        found = known[request.script_root] = (
+            url_for("frame.static", filename="uitleen.css"),
+            url_for("frame.static", filename="uitleen.js"),
+        )
+    return found
+
+
 def _page_context() -> dict[str, Any]:
     language = i18n.lang()
-    other = i18n.other_language()
+    other = "en" if language == "nl" else "nl"
+    stylesheet, script = _frame_assets()
     return {
+        **i18n.page_callables(language),
+        "frame_stylesheet": stylesheet,
+        "frame_script": script,
         "lang": language,
         "other_lang": other,
         "other_lang_name": i18n.LANGUAGE_NAMES[other],

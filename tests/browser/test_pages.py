@@ -193,8 +193,8 @@ def test_desk_request_calendar_hand_over_return_statistics(page: Page, live: Liv
     # A resident phones: staff fill in the request on their behalf (no e-mail, consent by phone).
     visit(page, live("/staff/balie"), "11-walk-in-choose")
     page.get_by_role("link", name="Caravan doorgeefbazaar").click()
-    page.get_by_label("Naam van je initiatief of organisatie").fill("Speelstraat Muide")
-    page.get_by_label("Naam van de contactpersoon").fill("Mohamed El Amrani")
+    page.get_by_label("Naam van het initiatief of de organisatie van de bewoner").fill("Speelstraat Muide")
+    page.get_by_label("Naam van de bewoner").fill("Mohamed El Amrani")  # the desk form speaks about the resident
     page.get_by_label("Telefoonnummer").fill("0470 12 34 56")
     page.locator("#pickup_date").fill("2030-03-05")
     page.locator("#pickup_time").fill("10:00")
@@ -346,8 +346,8 @@ def test_the_request_page_and_a_reschedule_from_it(page: Page, live: Live, demo:
     """Staff open a loan's own page from its card, move it (a Sunday is refused beside the field), on a phone too."""
     log_in(page, live)
     page.goto(live("/staff/balie/caravan-doorgeefbazaar"))
-    page.get_by_label("Naam van je initiatief of organisatie").fill("Speelstraat Muide")
-    page.get_by_label("Naam van de contactpersoon").fill("Mohamed El Amrani")
+    page.get_by_label("Naam van het initiatief of de organisatie van de bewoner").fill("Speelstraat Muide")
+    page.get_by_label("Naam van de bewoner").fill("Mohamed El Amrani")  # the desk form speaks about the resident
     page.get_by_label("Telefoonnummer").fill("0470 12 34 56")
     for field, value in (("pickup_date", "2030-03-05"), ("pickup_time", "10:00")):
         page.locator(f"#{field}").fill(value)

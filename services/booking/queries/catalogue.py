@@ -36,13 +36,42 @@ def bookable_assets(session: Session, is_staff: bool) -> list[InvAsset]:
 _ASSET_BY_CODE = sa.select(InvAsset).where(InvAsset.code == sa.bindparam("code"), InvAsset.status == AssetStatus.ACTIVE)
 _PUBLIC_ASSET_BY_CODE = _ASSET_BY_CODE.where(InvAsset.public.is_(True))
 _REQUIREMENTS = sa.select(InvRequirement).where(InvRequirement.code.in_(sa.bindparam("codes", expanding=True)))
-_LOCATIONS = sa.select(InvLocation).where(InvLocation.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def find_asset(session: Session, code: str, is_staff: bool = False) -> InvAsset | None:
     """An active asset by code: public ones for everybody, staff-only ones for staff too."""
     asset: InvAsset | None = session.scalar(_ASSET_BY_CODE if is_staff else _PUBLIC_ASSET_BY_CODE, {"code": code})
     return asset
+
+
+def _entry_query(is_staff: bool) -> sa.Select[InvAsset, InvLocation]:
+    query = (
+        sa.select(InvAsset, InvLocation)
+        .outerjoin(InvLocation, InvLocation.id == InvAsset.location_id)
+        .where(InvAsset.code == sa.bindparam("code"), InvAsset.status == AssetStatus.ACTIVE)
+    )
+    return query if is_staff else query.where(InvAsset.public.is_(True))
+
+
+# Built once: a page's statements are the same every time, only the code differs (a bound parameter).
+_ENTRY_QUERIES = {is_staff: _entry_query(is_staff) for is_staff in (False, True)}
+
+
+def find_entry(session: Session, code: str, is_staff: bool = False) -> Entry | None:
+    """``find_asset`` with its location read in the same statement, and its requirements (two statements)."""
+    row = session.execute(_ENTRY_QUERIES[is_staff], {"code": code}).first()
+    if row is None:
+        return None
+    asset, location = row
+    return Entry(asset, location, requirements_for(session, asset.requirement_codes))
+
+
+def assets_by_id(session: Session, ids: Iterable[int]) -> dict[int, InvAsset]:
+    """The assets with these ids (one statement; none for none)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {a.id: a for a in session.scalars(sa.select(InvAsset).where(InvAsset.id.in_(wanted)))}
 
 
 def requirements_by_code(session: Session, codes: Iterable[str]) -> dict[str, InvRequirement]:
@@ -65,12 +94,17 @@ def entry(session: Session, asset: InvAsset) -> Entry:
     return Entry(asset, session.get(InvLocation, asset.location_id), requirements_for(session, asset.requirement_codes))
 
 
+# Built once (no parameters): the caravan first, then by Dutch name; each asset with its location.
+_CATALOGUE_QUERY = (
+    public_assets_query()
+    .add_columns(InvLocation)
+    .outerjoin(InvLocation, InvLocation.id == InvAsset.location_id)
+    .order_by(InvAsset.category != Category.CARAVAN, InvAsset.name_nl)
+)
+
+
 def catalogue(session: Session) -> list[Entry]:
-    """Every public asset with its location and requirements, the caravan first (three statements in all)."""
-    assets: list[InvAsset] = list(
-        session.scalars(public_assets_query().order_by(InvAsset.category != Category.CARAVAN, InvAsset.name_nl))
-    )
-    location_ids = sorted({a.location_id for a in assets})
-    locations = {loc.id: loc for loc in session.scalars(_LOCATIONS, {"ids": location_ids})} if location_ids else {}
-    known = requirements_by_code(session, (code for a in assets for code in a.requirement_codes))
-    return [Entry(a, locations.get(a.location_id), ordered_requirements(known, a.requirement_codes)) for a in assets]
+    """Every public asset with its location and requirements, the caravan first (two statements in all)."""
+    rows = session.execute(_CATALOGUE_QUERY).all()
+    known = requirements_by_code(session, (code for asset, _location in rows for code in asset.requirement_codes))
+    return [Entry(asset, location, ordered_requirements(known, asset.requirement_codes)) for asset, location in rows]

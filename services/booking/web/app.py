@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from services.booking.config import load_policy
 from services.booking.limits import limit_config
 from services.booking.models import RevokedToken, StaffChange
-from services.booking.web import i18n, public, staff, staff_loans, staff_privacy, staff_requests, staff_stats
+from services.booking.web import forms, i18n, public, staff, staff_loans, staff_privacy, staff_requests, staff_stats
 from services.booking.web.limits import limiter
 from shared.auth import init_auth
 from shared.config import Settings, load_settings
@@ -51,6 +51,7 @@ def create_pages_app(settings: Settings | None = None, database: Database | None
     _ = (staff_loans, staff_privacy, staff_requests, staff_stats)
     init_pages(app, settings, HERE / "translations", home="public.home", everything=True, error_template="error.html")
     i18n.init_app(app)
+    app.jinja_env.globals.update(described=forms.described, field_errors=forms.field_errors)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import Flask
 
+from services.booking.web.catalogue import asset_url, month_rows
 from shared.pages.i18n import in_language, lang, long_datetime, month_name
 
 __all__ = ["in_language", "init_app", "localise_detail", "long_datetime", "month_name"]
@@ -32,3 +33,4 @@ def parse_iso(value: str) -> datetime:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localise=localise_detail, iso=parse_iso)
+    app.jinja_env.globals.update(month_rows=month_rows, asset_url=asset_url)

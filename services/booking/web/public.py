@@ -35,11 +35,11 @@ from services.booking.queries import requests as request_reads
 from services.booking.web import catalogue, forms
 from services.booking.web.limits import limiter
 from services.booking.web.messages import say, say_error
-from services.booking.web.texts import ACTIONS, ACTORS, BADGES, CATEGORIES, STATUSES, WEEKDAYS
+from services.booking.web.texts import page_words
 from shared import clock
 from shared.db import get_session
 from shared.errors import DomainError, InvalidInput, schema_code, schema_problems
-from shared.pages.i18n import COOKIE
+from shared.pages.i18n import COOKIE, lang
 from shared.timeparse import parse_instant
 
 blp = Blueprint("public", __name__)
@@ -47,14 +47,7 @@ blp = Blueprint("public", __name__)
 
 @blp.app_context_processor
 def _common() -> dict[str, Any]:
-    return {
-        "badges": BADGES,
-        "categories": CATEGORIES,
-        "weekday_names": WEEKDAYS,
-        "status_names": STATUSES,
-        "action_names": ACTIONS,
-        "actor_names": ACTORS,
-    }
+    return page_words(lang())
 
 
 # --- catalogue and date search -------------------------------------------------------------------------------
@@ -99,8 +92,8 @@ def home() -> str:
 @blp.get("/lenen/<code>")
 def asset_page(code: str) -> str:
     db = get_session()
-    asset = reads.find_asset(db, code) or abort(404)
-    entry = reads.entry(db, asset)
+    entry = reads.find_entry(db, code) or abort(404)
+    asset = entry.asset
     now = clock.now()
     today = clock.to_local(now).date()
     month = catalogue.parse_month(request.args.get("maand"), today)
@@ -125,9 +118,10 @@ def render_form(
     status: int = 200,
     staff_mode: bool = False,
     dates_taken: bool = False,
+    entry: reads.Entry | None = None,
 ) -> tuple[str, int]:
     db = get_session()
-    entry = reads.entry(db, asset)
+    entry = entry or reads.entry(db, asset)
     form.setdefault("idempotency_key", str(uuid.uuid4()))
     return (
         render_template(
@@ -170,8 +164,8 @@ def _prefilled(args: Any) -> dict[str, str]:
 
 @blp.get("/lenen/<code>/aanvraag")
 def request_form(code: str) -> tuple[str, int]:
-    asset = reads.find_asset(get_session(), code) or abort(404)
-    return render_form(asset, _prefilled(request.args), forms.FormErrors())
+    entry = reads.find_entry(get_session(), code) or abort(404)
+    return render_form(entry.asset, _prefilled(request.args), forms.FormErrors(), entry=entry)
 
 
 @blp.post("/lenen/<code>/aanvraag")
@@ -307,6 +301,24 @@ def _view(db: Any, booking: Any) -> dict[str, Any]:
 # --- the requester's status page -----------------------------------------------------------------------------
 
 
+def _status_view(db: Any, booking: Any) -> dict[str, Any]:
+    """What the status page shows of a request: its initiative and its items by name. The request's own rows
+    (``get_request`` loads items, initiative and centre) and one statement for the names: the API's view would
+    also read requirement labels and maintenance, which this page does not show."""
+    assets = reads.assets_by_id(db, (item.asset_id for item in booking.items))
+    items = []
+    for item in booking.items:
+        asset = assets.get(item.asset_id)
+        items.append(
+            {
+                "asset_name_nl": asset.name_nl if asset else None,
+                "asset_name_en": asset.name_en if asset else None,
+                "quantity": item.quantity,
+            }
+        )
+    return {"initiative": booking.initiative, "items": items}
+
+
 def _status_page(
     token: str, message: str | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> tuple[str, int]:
@@ -315,14 +327,14 @@ def _status_page(
         booking = request_reads.request_for_link(db, token)
     except LinkNotFound:
         abort(404)
-    view = _view(db, booking)
+    view = _status_view(db, booking)
     return (
         render_template(
             "status.html",
             booking=booking,
             token=token,
             view=view,
-            location=view["location"],
+            location=booking.location,
             history=request_reads.requester_history(db, booking.id),
             can_withdraw=can(Action.WITHDRAW, booking.status, REQUESTER),
             can_cancel=can(Action.CANCEL, booking.status, REQUESTER),

@@ -5,7 +5,10 @@ Each badge is explained in one sentence. Unknown codes fall back to the requirem
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 BADGES = {
     "trekhaak": (_l("Trekhaak nodig"), _l("Je trekt de caravan zelf, met een wagen die een trekhaak heeft.")),
@@ -99,3 +102,32 @@ STAFF_ACTORS = {
     "staff": _l("door een medewerker"),
     "system": _l("automatisch"),
 }
+
+
+_WORDED: dict[str, dict[str, Any]] = {}
+
+
+def _worded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _worded(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_worded(item) for item in value)
+    # Markup, as the lazy string was shown: its ``__html__`` is the translation itself, unescaped
+    return Markup(str(value))
+
+
+def page_words(language: str) -> dict[str, Any]:
+    """The pages' names for badges, categories, weekdays, statuses, actions and actors in ``language``, worded
+    once per process (a lazy string asks Flask-Babel for the locale and the catalogue each time it is shown).
+    Call it in a request whose language is ``language``."""
+    found = _WORDED.get(language)
+    if found is None:
+        found = _WORDED[language] = {
+            "badges": _worded(BADGES),
+            "categories": _worded(CATEGORIES),
+            "weekday_names": _worded(WEEKDAYS),
+            "status_names": _worded(STATUSES),
+            "action_names": _worded(ACTIONS),
+            "actor_names": _worded(ACTORS),
+        }
+    return found

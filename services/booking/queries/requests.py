@@ -32,6 +32,7 @@ from services.booking.models import (
     InvMaintenanceWindow,
     RequestItem,
 )
+from services.booking.queries.closed_days import ClosedDayFlag, loans_on_closed_days
 from services.booking.queries.shortfalls import ShortfallFlag, shortfall_flags
 from shared import clock
 from shared.auth import Principal
@@ -136,6 +137,8 @@ class Dashboard:
     without_email: list[InvLocation]
     # assets at the reader's centres with fewer units than their loans promise (inventory lowered the quantity)
     shortfalls: list[ShortfallFlag]
+    # coming pick-ups and returns on a day their centre is closed (a closure planned after the approval)
+    closed_days: list[ClosedDayFlag]
 
 
 def dashboard(session: Session, centres: Centres) -> Dashboard:
@@ -145,8 +148,10 @@ def dashboard(session: Session, centres: Centres) -> Dashboard:
     competing = competitions(session, waiting)
     cards = [Card(r, competing[r.id], locations.get(r.location_id)) for r in waiting]
     silent = [loc for loc in locations.values() if not loc.email and (centres is None or loc.id in centres)]
-    short = shortfall_flags(session, centres, clock.now())
-    return Dashboard(cards, asset_names(session, waiting), _codes(waiting), silent, short)
+    now = clock.now()
+    short = shortfall_flags(session, centres, now)
+    closed = loans_on_closed_days(session, centres, now, locations)
+    return Dashboard(cards, asset_names(session, waiting), _codes(waiting), silent, short, closed)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from services.booking.domain.commands import (
 from services.booking.domain.lifecycle import staff_actor
 from services.booking.queries import catalogue as catalogue_reads
 from services.booking.queries import requests as reads
-from services.booking.web import forms
+from services.booking.web import forms, texts
 from services.booking.web.messages import say_error
 from shared import clock
 from shared.auth import Principal, current_principal
@@ -82,6 +82,8 @@ def dashboard() -> str:
         labels=forms.requirement_labels(db, board.codes),
         without_email=board.without_email,
         shortfalls=board.shortfalls,
+        closed_days=board.closed_days,
+        holiday_names=texts.HOLIDAYS,
     )
 
 

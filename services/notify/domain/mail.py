@@ -23,6 +23,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.notify.config import NotifyConfig
+from services.notify.domain import mime
 from services.notify.models import CapturedMail
 
 log = logging.getLogger("uitleen.notify.mail")
@@ -128,7 +129,33 @@ def flatten(email: EmailMessage) -> Flattened:
 
 def built(message: Message, sender: str) -> Message:
     """``message`` with its MIME form built and flattened (``flattened``): what the transport will send, so a
-    message that cannot be encoded fails here, once, and is not built a second time by the transport."""
+    message that cannot be encoded fails here, once, and is not built a second time by the transport.
+
+    Written directly (``mime.flatten_fast``: the same bytes, without the ``email`` package's per-header parsing)
+    when the message has one of the usual shapes; else by ``build_email`` + ``flatten``. Raises BadAddress, or
+    ValueError/UnicodeError for a header or part that cannot be encoded."""
+    if not message.headers:
+        to = check_address(message.to)
+        envelope_sender = getaddresses([mime.rendered("From", sender)])[0][1]
+        if mime.is_plain_address(to):
+            recipients: tuple[str, ...] = (to,)
+        else:
+            recipients = tuple(address for _, address in getaddresses([mime.rendered("To", to)]))
+        international = not all(address.isascii() for address in (envelope_sender, *recipients))
+        data = mime.flatten_fast(
+            sender,
+            to,
+            message.subject,
+            formatdate(localtime=False),
+            message.message_id,
+            message.text,
+            message.html,
+            message.ics,
+            message.ics_method,
+            international,
+        )
+        if data is not None:
+            return replace(message, flattened=Flattened(envelope_sender, recipients, data, international))
     return replace(message, flattened=flatten(build_email(message, sender)))
 
 

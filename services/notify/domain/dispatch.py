@@ -10,6 +10,14 @@ the outcome is not: every row is settled on its own. A row whose message cannot 
 header or an address that cannot be encoded) is ``failed`` with its reason at once; temporary SMTP failures put
 it back to ``scheduled`` with a back-off; permanent ones (or too many attempts) end in ``failed``. Nothing one
 row does stops the rows after it (a connection it broke is reopened for the next).
+
+Per message three short transactions, four statements, each built once (Core, no ORM load of the row): the
+claim (``SELECT … FOR UPDATE SKIP LOCKED`` of the columns the build needs, the lease ``UPDATE``, committed); the
+build (the booking and its location copy in one ``SELECT``; a row with nothing to send is settled here); after
+the send the settle (one ``UPDATE``). What the build learns for the row (recipient, language, Message-ID) is
+written with the settle, and only while the row is still ``sending``: an erasure applied meanwhile stays blank.
+The lease is committed before the build reads anything, so a database error there leaves the row claimed and
+counted (tried again after the lease, ``failed`` after the attempts), never unclaimed at the queue's head.
 """
 
 from __future__ import annotations

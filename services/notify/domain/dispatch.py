@@ -23,6 +23,8 @@ counted (tried again after the lease, ``failed`` after the attempts), never uncl
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, cast
@@ -144,7 +146,7 @@ def decide_by(booking: BookingCopy, config: NotifyConfig) -> datetime | None:
     return expires_at(state.created_at, state.pickup_at, config)
 
 
-def _load_booking(session: Session, request_id: int) -> tuple[Any, dict[str, Any]] | None:
+def _load_booking(session: Session | sa.Connection, request_id: int) -> tuple[Any, dict[str, Any]] | None:
     """The booking copy and its location (``copies.location_of``'s rule), in one statement; None if unknown."""
     found = session.execute(_BOOKING_AND_LOCATION, {"rid": request_id}).first()
     if found is None:
@@ -155,9 +157,10 @@ def _load_booking(session: Session, request_id: int) -> tuple[Any, dict[str, Any
     return found, location
 
 
-def prepare(session: Session, row: Claimed, config: NotifyConfig, now: datetime) -> Message | Skip:
+def prepare(session: Session | sa.Connection, row: Claimed, config: NotifyConfig, now: datetime) -> Message | Skip:
     """The message for a claimed row, or why none goes out (booking changed, no address, nothing to say)."""
     if row.kind == "call_list_digest":
+        assert isinstance(session, Session), "the call list is read with the ORM"
         return _prepare_digest(session, row, config, now)
     loaded = _load_booking(session, row.request_id) if row.request_id is not None else None
     if loaded is None:
@@ -236,11 +239,22 @@ def _claim(database: Database, config: NotifyConfig) -> Claimed | str | None:
         return Claimed(**{name: values[name] for name in _CLAIMED}, attempts=found.attempts + 1)
 
 
+@contextmanager
+def _build_transaction(database: Database, row: Claimed) -> Iterator[Session | sa.Connection]:
+    """A session for a digest (the call list is read with the ORM), a plain connection for the rest."""
+    if row.kind == "call_list_digest":
+        with database.transaction() as session:
+            yield session
+    else:
+        with database.engine.begin() as connection:
+            yield connection
+
+
 def _build(database: Database, config: NotifyConfig, row: Claimed) -> Message | str:
     """The claimed row's message, built and checked; or the row's outcome (settled here) when there is nothing
     to send. The lease is already committed: an error of the database here leaves the row claimed until its
     lease runs out (and counted), like a lost worker."""
-    with database.transaction() as session:
+    with _build_transaction(database, row) as session:
         now = clock.now()
         try:
             prepared = prepare(session, row, config, now)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -66,10 +67,12 @@ class Message:
     flattened: Flattened | None = field(default=None, compare=False, repr=False)
 
 
+@lru_cache(maxsize=4096)
 def check_address(address: str) -> str:
     """The address as it can go into a mail: one ``local@domain``, the domain IDNA-encoded.
 
-    Raises BadAddress naming what is wrong. An internationalised local part (``élodie@…``, which booking accepts)
+    Raises BadAddress naming what is wrong (a pure function: the answers for good addresses are remembered, the
+    dispatch asks twice per message). An internationalised local part (``élodie@…``, which booking accepts)
     is kept: it needs a server that offers SMTPUTF8, and one that does not refuses it for good (that row only).
     """
     if not address or any(ord(ch) < 32 or ord(ch) == 127 for ch in address) or address != address.strip():
@@ -136,7 +139,7 @@ def built(message: Message, sender: str) -> Message:
     ValueError/UnicodeError for a header or part that cannot be encoded."""
     if not message.headers:
         to = check_address(message.to)
-        envelope_sender = getaddresses([mime.rendered("From", sender)])[0][1]
+        envelope_sender = _envelope_sender(sender)
         if mime.is_plain_address(to):
             recipients: tuple[str, ...] = (to,)
         else:
@@ -157,6 +160,11 @@ def built(message: Message, sender: str) -> Message:
         if data is not None:
             return replace(message, flattened=Flattened(envelope_sender, recipients, data, international))
     return replace(message, flattened=flatten(build_email(message, sender)))
+
+
+@lru_cache(maxsize=8)
+def _envelope_sender(sender: str) -> str:
+    return getaddresses([mime.rendered("From", sender)])[0][1]
 
 
 def notification_message_id(notification_id: int) -> str:

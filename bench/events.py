@@ -97,9 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parts", action="store_true", help="only notify's parts: statements and CPU to apply, then to dispatch"
     )
+    parser.add_argument("--json", action="store_true", help="with --parts: one JSON line instead of the table")
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="--parts in DIR (an export of another commit) and here, alternately, --rounds times each; medians",
+    )
     args = parser.parse_args(argv)
+    if args.against:
+        return against(args.against, args.bookings, args.rounds)
     if args.parts:
-        return parts(args.bookings)
+        return parts(args.bookings, args.json)
     prefix = os.environ.get("BENCH_DB_PREFIX", "uitleen_bench") + "_events"
     broker_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
     urls = create_databases(prefix)
@@ -193,14 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def parts(bookings: int) -> int:
-    """Statements and CPU per booking of notify applying its events, then of one dispatch tick sending the mails.
+def parts(bookings: int, as_json: bool = False) -> int:
+    """Statements and CPU per booking of notify applying its events, then of one dispatch tick sending the mails
+    (this thread's CPU, and the PostgreSQL backend's).
 
     Uses only what every version of notify has (``apply_event``, ``dispatch_due``, ``SmtpSender``), so the same
-    function measures an export of an older commit too (copy this file there)."""
+    function measures an export of an older commit too (``--against`` copies this file there)."""
+    import json
+
     import sqlalchemy as sa
 
-    urls = create_databases(os.environ.get("BENCH_DB_PREFIX", "uitleen_bench") + "_parts")
+    prefix = os.environ.get("BENCH_DB_PREFIX", "uitleen_bench") + "_parts"
+    urls = create_databases(prefix)
     database = Database(urls["notify"])
     smtp = SmtpServer()
     smtp.start()
@@ -224,23 +236,75 @@ def parts(bookings: int) -> int:
             apply_event(database, ProcessedEvent, envelope, handlers)
         dispatch_due(database, sender, config)
         batch = events(100, bookings)
+        received = len(smtp.recorder.messages)
         statements.clear()
-        started = time.thread_time()
-        for envelope in batch:
-            apply_event(database, ProcessedEvent, envelope, handlers)
-        applied, apply_statements = time.thread_time() - started, len(statements)
+        with Meter(prefix) as applied:
+            for envelope in batch:
+                apply_event(database, ProcessedEvent, envelope, handlers)
+        apply_statements = len(statements)
         statements.clear()
-        started = time.thread_time()
-        dispatch_due(database, sender, config)
-        dispatched, dispatch_statements = time.thread_time() - started, len(statements)
+        with Meter(prefix) as dispatched:
+            dispatch_due(database, sender, config)
+        dispatch_statements = len(statements)
+        if len(smtp.recorder.messages) - received != 3 * bookings:
+            raise AssertionError(f"{len(smtp.recorder.messages) - received} mails arrived, expected {3 * bookings}")
     finally:
         smtp.stop()
         database.dispose()
+    result = {
+        "apply_statements": apply_statements / bookings,
+        "apply_ms": applied.python / bookings * 1000,
+        "apply_pg_ms": applied.postgres / bookings * 1000,
+        "dispatch_statements": dispatch_statements / bookings,
+        "dispatch_ms": dispatched.python / bookings * 1000,
+        "dispatch_pg_ms": dispatched.postgres / bookings * 1000,
+    }
+    if as_json:
+        print(json.dumps(result))
+        return 0
     print(f"\n{bookings} bookings (2 events, 3 mails each), per booking:\n")
-    print("| part | statements | CPU ms (this thread) |\n| --- | ---: | ---: |")
-    print(f"| apply the two events | {apply_statements / bookings:.1f} | {applied / bookings * 1000:.1f} |")
-    per_booking = dispatched / bookings * 1000
-    print(f"| one tick sends the three mails | {dispatch_statements / bookings:.1f} | {per_booking:.1f} |")
+    print("| part | statements | CPU ms (this thread) | PostgreSQL CPU ms |\n| --- | ---: | ---: | ---: |")
+    for label, key in (("apply the two events", "apply"), ("one tick sends the three mails", "dispatch")):
+        cells = (result[f"{key}_statements"], result[f"{key}_ms"], result[f"{key}_pg_ms"])
+        print(f"| {label} | " + " | ".join(f"{cell:.1f}" for cell in cells) + " |")
+    return 0
+
+
+def against(other: str, bookings: int, rounds: int) -> int:
+    """``--parts`` of another tree (e.g. ``git archive <commit> | tar -x -C /tmp/before``) and of this one, in
+    alternating subprocesses (before, now, before, now …), then the medians side by side. This file is copied
+    into the other tree first, so both run the same measurement."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent.parent
+    shutil.copy(Path(__file__), Path(other) / "bench" / "events.py")
+    runs: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for label, tree in (("before", Path(other)), ("now", here)):
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.events", "--parts", "--json", "--bookings", str(bookings)],
+                cwd=tree,
+                env={**os.environ, "PYTHONPATH": str(tree)},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs[label].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(f"\n{bookings} bookings (2 events, 3 mails each) per run, {rounds} runs each, interleaved; medians:\n")
+    print("| part, per booking | before: statements | before: CPU ms | now: statements | now: CPU ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, key in (("apply the two events", "apply"), ("one tick sends the three mails", "dispatch")):
+        cells = []
+        for variant in ("before", "now"):
+            values = runs[variant]
+            python = statistics.median(v[key + "_ms"] for v in values)
+            postgres = statistics.median(v[key + "_pg_ms"] for v in values)
+            statements = statistics.median(v[key + "_statements"] for v in values)
+            cells += [f"{statements:.1f}", f"{python:.1f} + {postgres:.1f} PG"]
+        print(f"| {label} | {' | '.join(cells)} |")
     return 0
 
 

@@ -238,3 +238,35 @@ def test_a_server_that_drops_the_connection_mid_batch_gets_every_row_settled(
             sa.select(ScheduledNotification).where(ScheduledNotification.status == "scheduled")
         ).all()
     assert len(waiting) == counts["retry"] and all(row.last_error for row in waiting)
+
+
+def test_the_settle_writes_what_the_send_learned_only_while_the_row_is_still_sending(pipeline: Pipeline) -> None:
+    """An anonymisation applied during the send blanked the row: the settle does not write the address back."""
+    from services.notify.domain import notifications
+
+    with pipeline.notify_db.transaction() as session:
+        for key, status in (("b1:approved:x", "sending"), ("b2:approved:x", "skipped")):
+            session.add(
+                ScheduledNotification(
+                    delivery_key=key,
+                    request_id=int(key[1]),
+                    location_id=7,
+                    kind="approved",
+                    audience="requester",
+                    due_at=T0,
+                    not_before=T0,
+                    status=status,
+                    attempts=1,
+                )
+            )
+    with pipeline.notify_db.engine.begin() as connection:
+        ids = dict(connection.execute(sa.select(ScheduledNotification.delivery_key, ScheduledNotification.id)).all())
+        for key in ids:
+            notifications.settle_row(
+                connection, ids[key], "sent", T0, recipient="an@example.org", language="nl", message_id="<m>"
+            )
+    with pipeline.notify_db.session_factory() as session:
+        found = {r.delivery_key: r for r in session.scalars(sa.select(ScheduledNotification))}
+        sent, blanked = found["b1:approved:x"], found["b2:approved:x"]
+        assert (sent.status, sent.recipient, sent.message_id, sent.sent_at) == ("sent", "an@example.org", "<m>", T0)
+        assert (blanked.status, blanked.recipient, blanked.message_id) == ("sent", None, None)

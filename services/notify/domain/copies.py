@@ -75,6 +75,11 @@ def upsert_booking(session: Session, envelope: Envelope) -> tuple[Booking, bool]
     booking = session.get(Booking, int(payload["request_id"]), with_for_update=True)
     if booking is not None and _older(booking, version, envelope.occurred_at):
         return booking, False
+    # What an update of a known booking need not touch: its items when the event names the same ones (the copy's
+    # rows were made from the snapshot it replaces), the location copy when the booking stays there (it was made
+    # with the booking's first event, or by inventory's, and copies are never deleted).
+    same_items = booking is not None and _item_keys(booking.snapshot) == _item_keys(payload)
+    same_location = booking is not None and booking.location_id == int(payload["location"]["id"])
     if booking is None:
         booking = Booking(request_id=int(payload["request_id"]))
         session.add(booking)
@@ -89,13 +94,19 @@ def upsert_booking(session: Session, envelope: Envelope) -> tuple[Booking, bool]
     booking.snapshot = payload
     booking.last_event_at = envelope.occurred_at
     booking.version = version
-    booking.items = [
-        BookingItem(asset_id=int(item["asset_id"]), category=str(item.get("category") or "other"))
-        for item in payload.get("items", [])
-    ]
-    _remember_location(session, payload["location"], envelope.occurred_at, only_if_new=True)
+    if not same_items:
+        booking.items = [
+            BookingItem(asset_id=asset_id, category=category) for asset_id, category in _item_keys(payload)
+        ]
+    if not same_location:
+        _remember_location(session, payload["location"], envelope.occurred_at, only_if_new=True)
     session.flush()
     return booking, True
+
+
+def _item_keys(snapshot: dict[str, Any]) -> list[tuple[int, str]]:
+    """The booking's items as the copy keeps them (``BookingItem``: asset and category)."""
+    return [(int(item["asset_id"]), str(item.get("category") or "other")) for item in snapshot.get("items", [])]
 
 
 def _remember_location(session: Session, data: dict[str, Any], at: datetime, only_if_new: bool = False) -> None:

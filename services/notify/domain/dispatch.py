@@ -10,19 +10,30 @@ the outcome is not: every row is settled on its own. A row whose message cannot 
 header or an address that cannot be encoded) is ``failed`` with its reason at once; temporary SMTP failures put
 it back to ``scheduled`` with a back-off; permanent ones (or too many attempts) end in ``failed``. Nothing one
 row does stops the rows after it (a connection it broke is reopened for the next).
+
+Per message three short transactions, four statements, each built once (Core, no ORM load of the row): the
+claim (``SELECT … FOR UPDATE SKIP LOCKED`` of the columns the build needs, the lease ``UPDATE``, committed); the
+build (the booking and its location copy in one ``SELECT``; a row with nothing to send is settled here); after
+the send the settle (one ``UPDATE``). What the build learns for the row (recipient, language, Message-ID) is
+written with the settle, and only while the row is still ``sending``: an erasure applied meanwhile stays blank.
+The lease is committed before the build reads anything, so a database error there leaves the row claimed and
+counted (tried again after the lease, ``failed`` after the attempts), never unclaimed at the queue's head.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol, cast
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.notify.config import NotifyConfig
 from services.notify.domain import call_list, notifications, render
-from services.notify.domain.copies import location_of
 from services.notify.domain.ical import calendar, loan_appointment
 from services.notify.domain.mail import (
     BadAddress,
@@ -37,7 +48,7 @@ from services.notify.domain.mail import (
 )
 from services.notify.domain.reasons import Reason, Why
 from services.notify.domain.schedule import CALENDAR_METHOD, REMINDER_KINDS, BookingState, expires_at, still_relevant
-from services.notify.models import Booking, Location, ScheduledNotification
+from services.notify.models import Booking, Location
 from shared import clock
 from shared.clock import BRUSSELS
 from shared.consumer import retry_delay
@@ -63,7 +74,55 @@ class Skip:
     why: Why
 
 
-def booking_state(booking: Booking) -> BookingState:
+class BookingCopy(Protocol):
+    """What the dispatch reads of notify's booking copy (a ``Booking``, or the row ``_load_booking`` reads)."""
+
+    status: str
+    pickup_at: datetime
+    return_at: datetime
+    language: str
+    contact_email: str | None
+    snapshot: dict[str, Any]
+
+
+@dataclass
+class Claimed:
+    """A claimed row as the build needs it, and what the build learns for the row (recipient, language, call
+    day), written when the row is settled."""
+
+    id: int
+    attempts: int
+    kind: str
+    audience: str
+    request_id: int | None
+    location_id: int | None
+    due_at: datetime
+    secret: str | None
+    call_day: date | None
+    recipient: str | None = None
+    language: str | None = None
+
+    def learned(self) -> dict[str, Any]:
+        found = {"recipient": self.recipient, "language": self.language, "call_day": self.call_day}
+        return {name: value for name, value in found.items() if value is not None}
+
+
+_CLAIMED = ("id", "kind", "audience", "request_id", "location_id", "due_at", "secret", "call_day")
+# The dispatch's statements, built once (SQLAlchemy then only binds the parameters).
+_CLAIM = notifications.due_query(
+    sa.bindparam("now"), [notifications.TABLE.c[name] for name in (*_CLAIMED, "attempts", "status")]
+)
+_BOOKINGS, _LOCATIONS = cast(sa.Table, Booking.__table__), cast(sa.Table, Location.__table__)
+_BOOKING_AND_LOCATION = (
+    sa.select(
+        _BOOKINGS, _LOCATIONS.c.snapshot.label("location_snapshot"), _LOCATIONS.c.last_event_at.label("location_at")
+    )
+    .outerjoin(_LOCATIONS, _LOCATIONS.c.id == _BOOKINGS.c.location_id)
+    .where(_BOOKINGS.c.request_id == sa.bindparam("rid"))
+)
+
+
+def booking_state(booking: BookingCopy) -> BookingState:
     created = booking.snapshot.get("created_at")
     return BookingState(
         status=booking.status,
@@ -74,12 +133,12 @@ def booking_state(booking: Booking) -> BookingState:
     )
 
 
-def reachable_by_phone(booking: Booking) -> bool:
+def reachable_by_phone(booking: BookingCopy) -> bool:
     """Whether staff can phone the requester (a desk request may have neither e-mail nor phone)."""
     return bool((booking.snapshot.get("contact") or {}).get("phone"))
 
 
-def decide_by(booking: Booking, config: NotifyConfig) -> datetime | None:
+def decide_by(booking: BookingCopy, config: NotifyConfig) -> datetime | None:
     """When the pending request expires if nobody decides (None when notify does not know its submission)."""
     state = booking_state(booking)
     if booking.status != "requested" or state.created_at is None:
@@ -87,18 +146,30 @@ def decide_by(booking: Booking, config: NotifyConfig) -> datetime | None:
     return expires_at(state.created_at, state.pickup_at, config)
 
 
-def prepare(session: Session, row: ScheduledNotification, config: NotifyConfig, now: datetime) -> Message | Skip:
+def _load_booking(session: Session | sa.Connection, request_id: int) -> tuple[Any, dict[str, Any]] | None:
+    """The booking copy and its location (``copies.location_of``'s rule), in one statement; None if unknown."""
+    found = session.execute(_BOOKING_AND_LOCATION, {"rid": request_id}).first()
+    if found is None:
+        return None
+    location = dict(found.snapshot.get("location") or {})
+    if found.location_at is not None and found.location_at >= found.last_event_at:
+        location.update(found.location_snapshot)
+    return found, location
+
+
+def prepare(session: Session | sa.Connection, row: Claimed, config: NotifyConfig, now: datetime) -> Message | Skip:
     """The message for a claimed row, or why none goes out (booking changed, no address, nothing to say)."""
     if row.kind == "call_list_digest":
+        assert isinstance(session, Session), "the call list is read with the ORM"
         return _prepare_digest(session, row, config, now)
-    booking = session.get(Booking, row.request_id) if row.request_id is not None else None
-    if booking is None:
+    loaded = _load_booking(session, row.request_id) if row.request_id is not None else None
+    if loaded is None:
         return Skip("skipped", Why(Reason.BOOKING_UNKNOWN))
+    booking, location = loaded
     if row.kind in REMINDER_KINDS:
         why = still_relevant(row.kind, booking_state(booking), now, config)
         if why is not None:
             return Skip("skipped", why)
-    location = location_of(session, booking)
     if row.audience == "requester":
         language, recipient = booking.language, booking.contact_email
         if not recipient and not reachable_by_phone(booking):
@@ -126,9 +197,7 @@ def prepare(session: Session, row: ScheduledNotification, config: NotifyConfig, 
     return Message(recipient, subject, text, html, notification_message_id(row.id), ics, ics_method=method or "PUBLISH")
 
 
-def _prepare_digest(
-    session: Session, row: ScheduledNotification, config: NotifyConfig, now: datetime
-) -> Message | Skip:
+def _prepare_digest(session: Session, row: Claimed, config: NotifyConfig, now: datetime) -> Message | Skip:
     assert row.location_id is not None
     location = session.get(Location, row.location_id)
     day = row.due_at.astimezone(BRUSSELS).date()
@@ -149,95 +218,111 @@ def _prepare_digest(
     return Message(location.email, subject, text, html, notification_message_id(row.id))
 
 
-def _claim(database: Database, config: NotifyConfig) -> tuple[int, int] | str | None:
-    """Claim the next due row: (id, attempts), or the outcome when it needs no send, or None when none is due."""
-    with database.transaction() as session:
+def _claim(database: Database, config: NotifyConfig) -> Claimed | str | None:
+    """Claim the next due row (its lease committed): the row, or the outcome when it needs no send, or None when
+    none is due. Core statements: one select (``FOR UPDATE SKIP LOCKED``), one update."""
+    with database.engine.begin() as connection:
         now = clock.now()
-        row = notifications.claim_next(session, now, config.send_lease_seconds)
-        if row is None:
+        found = connection.execute(_CLAIM, {"now": now}).first()
+        if found is None:
             return None
-        if row.status == "sending" and row.attempts >= config.max_send_attempts:
+        if found.status == "sending" and found.attempts >= config.max_send_attempts:
             # its workers died mid-send every time (or the send hangs past the lease): give up, visibly
-            notifications.settle(row, "failed", now, why=Why(Reason.GAVE_UP, {"attempts": row.attempts}))
-            log.warning("notification %s failed: lost %s times mid-send", row.id, row.attempts)
+            why = Why(Reason.GAVE_UP, {"attempts": found.attempts})
+            notifications.settle_row(connection, found.id, "failed", now, why=why)
+            log.warning("notification %s failed: lost %s times mid-send", found.id, found.attempts)
             return "failed"
-        notifications.take_lease(row, now, config.send_lease_seconds)
-        return row.id, row.attempts
+        connection.execute(
+            notifications.LEASE, {"nid": found.id, "lease": now + timedelta(seconds=config.send_lease_seconds)}
+        )
+        values = found._mapping
+        return Claimed(**{name: values[name] for name in _CLAIMED}, attempts=found.attempts + 1)
 
 
-def _build(database: Database, config: NotifyConfig, notification_id: int, attempts: int) -> Message | str:
-    """The claimed row's message, built and checked; or the row's outcome when there is nothing to send."""
-    with database.transaction() as session:
-        row = session.get(ScheduledNotification, notification_id, with_for_update=True)
-        if row is None or row.status != "sending" or row.attempts != attempts:
-            return "gone"  # another dispatcher took it over after our lease ran out
+@contextmanager
+def _build_transaction(database: Database, row: Claimed) -> Iterator[Session | sa.Connection]:
+    """A session for a digest (the call list is read with the ORM), a plain connection for the rest."""
+    if row.kind == "call_list_digest":
+        with database.transaction() as session:
+            yield session
+    else:
+        with database.engine.begin() as connection:
+            yield connection
+
+
+def _build(database: Database, config: NotifyConfig, row: Claimed) -> Message | str:
+    """The claimed row's message, built and checked; or the row's outcome (settled here) when there is nothing
+    to send. The lease is already committed: an error of the database here leaves the row claimed until its
+    lease runs out (and counted), like a lost worker."""
+    with _build_transaction(database, row) as session:
         now = clock.now()
         try:
             prepared = prepare(session, row, config, now)
         except Exception as error:  # a broken template or context must not block the queue: say it on the row
-            log.exception("notification %s: cannot render", notification_id)
-            notifications.settle(row, "failed", now, why=Why(Reason.CANNOT_BUILD), last_error=_described(error))
+            log.exception("notification %s: cannot render", row.id)
+            why, detail = Why(Reason.CANNOT_BUILD), _described(error)
+            notifications.settle_row(session, row.id, "failed", now, why=why, last_error=detail, **row.learned())
             return "failed"
         if isinstance(prepared, Skip):
-            notifications.settle(row, prepared.status, now, why=prepared.why)
+            notifications.settle_row(session, row.id, prepared.status, now, why=prepared.why, **row.learned())
             return prepared.status
         try:
             check_address(prepared.to)
         except BadAddress as error:
-            log.warning("notification %s: cannot be addressed: %s", notification_id, error)
-            notifications.settle(row, "failed", now, why=Why(Reason.BAD_ADDRESS), last_error=_described(error))
+            log.warning("notification %s: cannot be addressed: %s", row.id, error)
+            why, detail = Why(Reason.BAD_ADDRESS), _described(error)
+            notifications.settle_row(session, row.id, "failed", now, why=why, last_error=detail, **row.learned())
             return "failed"
         try:
             # built and flattened once, here: it fails now, not in the transport, which sends these bytes
-            prepared = built(prepared, config.mail_from)
+            return built(prepared, config.mail_from)
         except Exception as error:
-            log.warning("notification %s: cannot be encoded: %s", notification_id, error)
-            notifications.settle(row, "failed", now, why=Why(Reason.CANNOT_BUILD), last_error=_described(error))
+            log.warning("notification %s: cannot be encoded: %s", row.id, error)
+            why, detail = Why(Reason.CANNOT_BUILD), _described(error)
+            notifications.settle_row(session, row.id, "failed", now, why=why, last_error=detail, **row.learned())
             return "failed"
-        row.message_id = prepared.message_id
-        return prepared
 
 
 def _described(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def deliver(database: Database, sender: MailSender, config: NotifyConfig, notification_id: int, attempts: int) -> str:
+def deliver(database: Database, sender: MailSender, config: NotifyConfig, row: Claimed) -> str:
     """Build, send and settle one claimed notification; returns its outcome."""
-    prepared = _build(database, config, notification_id, attempts)
+    prepared = _build(database, config, row)
     if isinstance(prepared, str):
         return prepared
     try:
         sender.send(prepared)
     except TemporaryFailure as error:
-        return _after_failure(database, config, notification_id, attempts, str(error), permanent=False)
+        return _after_failure(database, config, row, str(error), permanent=False)
     except PermanentFailure as error:
-        return _after_failure(database, config, notification_id, attempts, str(error), permanent=True)
+        return _after_failure(database, config, row, str(error), permanent=True)
     except Exception as error:  # a transport's own bug: retried like a temporary failure, so still bounded
-        log.exception("notification %s: the mail transport failed", notification_id)
-        return _after_failure(database, config, notification_id, attempts, _described(error), permanent=False)
-    with database.transaction() as session:
-        row = session.get(ScheduledNotification, notification_id)
-        assert row is not None
-        notifications.settle(row, "sent", clock.now(), last_error=None)
+        log.exception("notification %s: the mail transport failed", row.id)
+        return _after_failure(database, config, row, _described(error), permanent=False)
+    with database.engine.begin() as connection:
+        notifications.settle_row(
+            connection, row.id, "sent", clock.now(), last_error=None, message_id=prepared.message_id, **row.learned()
+        )
     return "sent"
 
 
-def _after_failure(
-    database: Database, config: NotifyConfig, notification_id: int, attempts: int, error: str, permanent: bool
-) -> str:
-    with database.transaction() as session:
-        row = session.get(ScheduledNotification, notification_id)
-        assert row is not None
+def _after_failure(database: Database, config: NotifyConfig, row: Claimed, error: str, permanent: bool) -> str:
+    learned = {"message_id": notification_message_id(row.id), **row.learned()}
+    with database.engine.begin() as connection:
         now = clock.now()
-        if permanent or attempts >= config.max_send_attempts:
-            why = Why(Reason.REFUSED) if permanent else Why(Reason.GAVE_UP, {"attempts": attempts})
-            notifications.settle(row, "failed", now, why=why, last_error=error)
-            log.warning("notification %s failed: %s (%s)", notification_id, why.code, error)
+        if permanent or row.attempts >= config.max_send_attempts:
+            why = Why(Reason.REFUSED) if permanent else Why(Reason.GAVE_UP, {"attempts": row.attempts})
+            notifications.settle_row(connection, row.id, "failed", now, why=why, last_error=error, **learned)
+            log.warning("notification %s failed: %s (%s)", row.id, why.code, error)
             return "failed"
-        delay = retry_delay(attempts - 1, config.retry_base_seconds, config.retry_max_seconds)
-        notifications.settle(row, "scheduled", now, last_error=error, not_before=now + timedelta(seconds=delay))
-        log.info("notification %s: temporary failure, retry in %.0f s: %s", notification_id, delay, error)
+        delay = retry_delay(row.attempts - 1, config.retry_base_seconds, config.retry_max_seconds)
+        not_before = now + timedelta(seconds=delay)
+        notifications.settle_row(
+            connection, row.id, "scheduled", now, last_error=error, not_before=not_before, **learned
+        )
+        log.info("notification %s: temporary failure, retry in %.0f s: %s", row.id, delay, error)
         return "retry"
 
 
@@ -259,7 +344,7 @@ def _dispatch_rows(database: Database, sender: MailSender, config: NotifyConfig,
             claimed = _claim(database, config)
             if claimed is None:
                 break
-            outcome = claimed if isinstance(claimed, str) else deliver(database, sender, config, *claimed)
+            outcome = claimed if isinstance(claimed, str) else deliver(database, sender, config, claimed)
         except Exception:
             # The row could not even be settled (the database went away): it stays claimed until its lease
             # runs out, and the rows after it are still tried.

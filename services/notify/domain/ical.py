@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
 PRODID = "-//Stad Gent//Uitleen//NL"
@@ -95,12 +96,17 @@ def loan_appointment(
         f"SUMMARY:{_escape(title)}",
         f"LOCATION:{_escape(_address(location))}",
         f"DESCRIPTION:{_escape((booking.get('initiative') or {}).get('name') or '')}",
-        f"ORGANIZER:mailto:{parseaddr(organizer)[1]}",
+        f"ORGANIZER:mailto:{_mailbox(organizer)}",
         f"ATTENDEE;RSVP=FALSE:mailto:{attendee}",
         f"STATUS:{status}",
         *_alarm(title),
         "END:VEVENT",
     ]
+
+
+@lru_cache(maxsize=8)
+def _mailbox(address: str) -> str:
+    return parseaddr(address)[1]  # the sender: the same for every mail
 
 
 def _alarm(text: str) -> list[str]:

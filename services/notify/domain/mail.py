@@ -18,11 +18,13 @@ from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.notify.config import NotifyConfig
+from services.notify.domain import mime
 from services.notify.models import CapturedMail
 
 log = logging.getLogger("uitleen.notify.mail")
@@ -65,10 +67,12 @@ class Message:
     flattened: Flattened | None = field(default=None, compare=False, repr=False)
 
 
+@lru_cache(maxsize=4096)
 def check_address(address: str) -> str:
     """The address as it can go into a mail: one ``local@domain``, the domain IDNA-encoded.
 
-    Raises BadAddress naming what is wrong. An internationalised local part (``élodie@…``, which booking accepts)
+    Raises BadAddress naming what is wrong (a pure function: the answers for good addresses are remembered, the
+    dispatch asks twice per message). An internationalised local part (``élodie@…``, which booking accepts)
     is kept: it needs a server that offers SMTPUTF8, and one that does not refuses it for good (that row only).
     """
     if not address or any(ord(ch) < 32 or ord(ch) == 127 for ch in address) or address != address.strip():
@@ -128,8 +132,39 @@ def flatten(email: EmailMessage) -> Flattened:
 
 def built(message: Message, sender: str) -> Message:
     """``message`` with its MIME form built and flattened (``flattened``): what the transport will send, so a
-    message that cannot be encoded fails here, once, and is not built a second time by the transport."""
+    message that cannot be encoded fails here, once, and is not built a second time by the transport.
+
+    Written directly (``mime.flatten_fast``: the same bytes, without the ``email`` package's per-header parsing)
+    when the message has one of the usual shapes; else by ``build_email`` + ``flatten``. Raises BadAddress, or
+    ValueError/UnicodeError for a header or part that cannot be encoded."""
+    if not message.headers:
+        to = check_address(message.to)
+        envelope_sender = _envelope_sender(sender)
+        if mime.is_plain_address(to):
+            recipients: tuple[str, ...] = (to,)
+        else:
+            recipients = tuple(address for _, address in getaddresses([mime.rendered("To", to)]))
+        international = not all(address.isascii() for address in (envelope_sender, *recipients))
+        data = mime.flatten_fast(
+            sender,
+            to,
+            message.subject,
+            formatdate(localtime=False),
+            message.message_id,
+            message.text,
+            message.html,
+            message.ics,
+            message.ics_method,
+            international,
+        )
+        if data is not None:
+            return replace(message, flattened=Flattened(envelope_sender, recipients, data, international))
     return replace(message, flattened=flatten(build_email(message, sender)))
+
+
+@lru_cache(maxsize=8)
+def _envelope_sender(sender: str) -> str:
+    return getaddresses([mime.rendered("From", sender)])[0][1]
 
 
 def notification_message_id(notification_id: int) -> str:

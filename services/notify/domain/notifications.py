@@ -7,7 +7,8 @@ a redelivered event nor two beats can make a second message for the same thing.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -145,25 +146,35 @@ def ensure_digest(session: Session, location_id: int, hour_due: datetime) -> Non
     )
 
 
+TABLE = cast(sa.Table, ScheduledNotification.__table__)
+
+
+def due_query(now: datetime | sa.BindParameter[Any], columns: list[Any] | None = None) -> sa.Select[Any]:
+    """The next due row for sending, ``FOR UPDATE SKIP LOCKED`` so two dispatchers never take the same row (only
+    ``columns`` of it, when given: the dispatch's Core claim, built once with ``now`` a bound parameter)."""
+    table = TABLE
+    return (
+        sa.select(*(columns or [ScheduledNotification]))
+        .where(
+            sa.or_(
+                sa.and_(table.c.status == "scheduled", table.c.not_before <= now),
+                sa.and_(table.c.status == "sending", table.c.lease_until < now),
+            )
+        )
+        .order_by(table.c.not_before, table.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def claim_next(session: Session, now: datetime, lease_seconds: int) -> ScheduledNotification | None:
-    """Claim the next due row for sending: ``FOR UPDATE SKIP LOCKED`` so two dispatchers never take the same row.
+    """Claim the next due row for sending (``due_query``).
 
     One row at a time: a worker that dies mid-send strands only the row it was sending (until its lease runs
     out), never a batch of others it had claimed but not begun. A row left in ``sending`` past its lease is
     due again: at most one more send per lost worker.
     """
-    return session.scalars(
-        sa.select(ScheduledNotification)
-        .where(
-            sa.or_(
-                sa.and_(ScheduledNotification.status == "scheduled", ScheduledNotification.not_before <= now),
-                sa.and_(ScheduledNotification.status == "sending", ScheduledNotification.lease_until < now),
-            )
-        )
-        .order_by(ScheduledNotification.not_before, ScheduledNotification.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
+    return session.scalars(due_query(now)).first()
 
 
 def take_lease(row: ScheduledNotification, now: datetime, lease_seconds: int) -> None:
@@ -172,22 +183,63 @@ def take_lease(row: ScheduledNotification, now: datetime, lease_seconds: int) ->
     row.lease_until = now + timedelta(seconds=lease_seconds)
 
 
+# ``take_lease`` as one Core statement, built once (the dispatch's claim): parameters ``nid``, ``lease``.
+LEASE = (
+    sa.update(TABLE)
+    .where(TABLE.c.id == sa.bindparam("nid"))
+    .values(status="sending", attempts=TABLE.c.attempts + 1, lease_until=sa.bindparam("lease"))
+)
+
+
 SETTLED = ("sent", "failed", "skipped", "call_list")
+# What a send learns for its row (to whom, in which language, which Message-ID, which call day): written when it
+# is settled only if the row is still ``sending`` — an erasure that blanked the row meanwhile stays blank.
+LEARNED = ("recipient", "language", "message_id", "call_day")
+
+
+def settle_values(status: str, now: datetime, why: Why | None = None, **fields: Any) -> dict[str, Any]:
+    """The columns ``settle`` sets (one rule for the ORM row and the Core update)."""
+    values: dict[str, Any] = {"status": status, "lease_until": None}
+    if status in SETTLED:
+        values["secret"] = None
+    if status == "sent":
+        values["sent_at"] = now
+    if why is not None:
+        values["reason"], values["reason_params"] = str(why.code), dict(why.params) or None
+    values.update(fields)
+    return values
 
 
 def settle(row: ScheduledNotification, status: str, now: datetime, why: Why | None = None, **fields: Any) -> None:
     """Record the row's outcome (and why, as a code); once settled it forgets its private link (the token was
     for this message only)."""
-    row.status = status
-    row.lease_until = None
-    if status in SETTLED:
-        row.secret = None
-    if status == "sent":
-        row.sent_at = now
-    if why is not None:
-        row.reason, row.reason_params = str(why.code), dict(why.params) or None
-    for name, value in fields.items():
+    for name, value in settle_values(status, now, why, **fields).items():
         setattr(row, name, value)
+
+
+def settle_row(
+    connection: sa.Connection | Session,
+    notification_id: int,
+    status: str,
+    now: datetime,
+    why: Why | None = None,
+    **fields: Any,
+) -> None:
+    """``settle`` as one Core update by id, for the dispatch (no ORM load of the row); the ``LEARNED`` fields
+    only while the row is still ``sending`` (as the claim left it)."""
+    values = settle_values(status, now, why, **fields)
+    statement = _settle_statement(tuple(sorted(values)))
+    connection.execute(statement, {"nid": notification_id, **{f"v_{name}": value for name, value in values.items()}})
+
+
+@lru_cache(maxsize=64)
+def _settle_statement(names: tuple[str, ...]) -> sa.Update:
+    """The update setting ``names`` (built once per set of columns: a settle is a handful of shapes)."""
+    values: dict[str, Any] = {}
+    for name in names:
+        bound = sa.bindparam(f"v_{name}", type_=TABLE.c[name].type)
+        values[name] = sa.case((TABLE.c.status == "sending", bound), else_=TABLE.c[name]) if name in LEARNED else bound
+    return sa.update(TABLE).where(TABLE.c.id == sa.bindparam("nid")).values(**values)
 
 
 def search_notifications(session: Session, filters: dict[str, Any]) -> sa.Select[Any]:

@@ -8,7 +8,8 @@ Every limit is configurable: ``limit_setting`` reads and checks the variable int
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
@@ -24,7 +25,27 @@ def client_address() -> str:
 
 
 def make_limiter() -> Limiter:
-    return Limiter(key_func=client_address, headers_enabled=True, strategy="moving-window")
+    # No X-RateLimit-* headers on every answer: Flask-Limiter reads them with a second Redis call per limited
+    # request (the moving window's stats, after its acquire), and no client of ours reads them. A refusal still
+    # says when to come back: ``Retry-After`` from the breached window (``_seconds_until_reset``).
+    return Limiter(key_func=client_address, headers_enabled=False, strategy="moving-window")
+
+
+def _seconds_until_reset(existing: str | None) -> int:
+    """Seconds until the breached limit of this request has room again (its window's stats: one Redis call,
+    only on a refusal); the longer of that and a ``Retry-After`` the answer has already; at least 1."""
+    seconds = 0
+    if existing is not None and existing.isdigit():
+        seconds = int(existing)
+    try:
+        limiters: Iterable[Limiter] = current_app.extensions.get("limiter", ())
+        for limiter in limiters:
+            limit = limiter.current_limit
+            if limit is not None and limit.breached:
+                seconds = max(seconds, int(limit.reset_at - time.time()))
+    except Exception:  # fail open as the limiter does (RATELIMIT_SWALLOW_ERRORS): a default wait
+        return max(seconds, RETRY_AFTER_SECONDS)
+    return max(seconds, 1) if seconds else RETRY_AFTER_SECONDS
 
 
 def configure_limits(app: Flask, settings: Settings) -> None:
@@ -34,14 +55,16 @@ def configure_limits(app: Flask, settings: Settings) -> None:
     app.config["RATELIMIT_SWALLOW_ERRORS"] = True
     app.config["RATELIMIT_KEY_PREFIX"] = f"uitleen-{settings.service}"
 
-    # Flask-Limiter puts its window's reset time in Retry-After on every answer of a limited route (up to an
-    # hour): keep it on a 429 only; a 503 keeps its own short one. Registered before the limiter's own hook, so
-    # it runs after it (Flask runs after_request functions last registered first).
+    # Retry-After on a 429 says when the breached window has room again; a 503 keeps its own short one.
+    # Registered before the limiter's own hook, so it runs after it (Flask runs after_request functions last
+    # registered first), when the limiter has judged the request.
     @app.after_request
     def _retry_after_only_when_refused(response: Response) -> Response:
-        if response.status_code == 503 and "Retry-After" in response.headers:
+        if response.status_code == 429:
+            response.headers["Retry-After"] = str(_seconds_until_reset(response.headers.get("Retry-After")))
+        elif response.status_code == 503 and "Retry-After" in response.headers:
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        elif response.status_code != 429:
+        else:
             response.headers.pop("Retry-After", None)
         return response
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 
 from services.booking import application
@@ -31,6 +31,7 @@ from services.booking.api.schemas import (
     StaffRequestOutSchema,
     VerifySchema,
     WithdrawSchema,
+    dump_request_out,
 )
 from services.booking.config import current_policy
 from services.booking.domain import idempotency
@@ -76,7 +77,7 @@ class Requests(MethodView):
     @blp.response(201, RequestOutSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 200}}])
     @problems(429)
-    def post(self, command: SubmitRequest) -> tuple[dict[str, Any], int]:
+    def post(self, command: SubmitRequest) -> Response:
         """Submit a request (anyone; staff file on behalf of a resident with ``proxy``).
 
         Send an ``Idempotency-Key``: a retry with the same key and body gets the first request again (with a fresh
@@ -87,7 +88,7 @@ class Requests(MethodView):
         actor = staff_actor(principal) if principal else REQUESTER
         session = get_session()
         outcome = application.submit_request(session, command, actor, current_policy(), _idempotency_key(command))
-        return outcome_view(outcome), 201
+        return _answer(outcome_view(outcome), 201)
 
     @require_staff
     @blp.arguments(RequestQuerySchema, location="query")
@@ -126,9 +127,18 @@ def get_one(request_id: int) -> dict[str, Any]:
     }
 
 
-def _decide(request_id: int, command: Decision) -> dict[str, Any]:
+def _answer(view: dict[str, Any], status: int) -> Response:
+    """A command's answer as ``RequestOutSchema`` dumps it (``dump_request_out``, the same dict at a fraction of
+    the CPU; the ``@blp.response`` schema still documents it, and passes a ready response through)."""
+    response = jsonify(dump_request_out(view))
+    response.status_code = status
+    return response
+
+
+def _decide(request_id: int, command: Decision) -> Response:
     session = get_session()
-    return outcome_view(application.decide(session, ById(request_id), _staff(), command, current_policy()))
+    outcome = application.decide(session, ById(request_id), _staff(), command, current_policy())
+    return _answer(outcome_view(outcome), 200)
 
 
 @blp.route("/<int:request_id>/approve", methods=["POST"])
@@ -136,7 +146,7 @@ def _decide(request_id: int, command: Decision) -> dict[str, Any]:
 @blp.arguments(ApproveSchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def approve(command: Decision, request_id: int) -> dict[str, Any]:
+def approve(command: Decision, request_id: int) -> Response:
     """Staff of the asset's centre: approve. 409 naming the conflicting bookings when the asset is not free."""
     return _decide(request_id, command)
 
@@ -146,7 +156,7 @@ def approve(command: Decision, request_id: int) -> dict[str, Any]:
 @blp.arguments(RejectSchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def reject(command: Decision, request_id: int) -> dict[str, Any]:
+def reject(command: Decision, request_id: int) -> Response:
     """Staff: reject, with a reason the requester reads."""
     return _decide(request_id, command)
 
@@ -156,7 +166,7 @@ def reject(command: Decision, request_id: int) -> dict[str, Any]:
 @blp.arguments(CancelSchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def cancel(command: Decision, request_id: int) -> dict[str, Any]:
+def cancel(command: Decision, request_id: int) -> Response:
     """Staff: cancel an approved loan, with a reason; the asset is free again."""
     return _decide(request_id, command)
 
@@ -166,7 +176,7 @@ def cancel(command: Decision, request_id: int) -> dict[str, Any]:
 @blp.arguments(WithdrawSchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def withdraw(command: Decision, request_id: int) -> dict[str, Any]:
+def withdraw(command: Decision, request_id: int) -> Response:
     """Staff, for a requester who phoned: withdraw a pending request."""
     return _decide(request_id, command)
 
@@ -176,7 +186,7 @@ def withdraw(command: Decision, request_id: int) -> dict[str, Any]:
 @blp.arguments(PickupSchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def pick_up(command: Decision, request_id: int) -> dict[str, Any]:
+def pick_up(command: Decision, request_id: int) -> Response:
     """Staff: hand the asset over. Every requirement must be checked (``checks``), or ``override_reason`` says
     why it goes out anyway."""
     return _decide(request_id, command)
@@ -187,7 +197,7 @@ def pick_up(command: Decision, request_id: int) -> dict[str, Any]:
 @blp.arguments(ReturnSchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def take_back(command: Decision, request_id: int) -> dict[str, Any]:
+def take_back(command: Decision, request_id: int) -> Response:
     """Staff: take the asset back, recording its condition and any damage."""
     return _decide(request_id, command)
 
@@ -197,7 +207,7 @@ def take_back(command: Decision, request_id: int) -> dict[str, Any]:
 @blp.arguments(RescheduleSchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def reschedule(command: Decision, request_id: int) -> dict[str, Any]:
+def reschedule(command: Decision, request_id: int) -> Response:
     """Staff: extend or shorten an approved or running loan (checked for conflicts like a new booking)."""
     return _decide(request_id, command)
 
@@ -207,7 +217,7 @@ def reschedule(command: Decision, request_id: int) -> dict[str, Any]:
 @blp.arguments(ContactPatchSchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def change_contact(command: Decision, request_id: int) -> dict[str, Any]:
+def change_contact(command: Decision, request_id: int) -> Response:
     """Staff: correct the contact details."""
     return _decide(request_id, command)
 
@@ -217,7 +227,7 @@ def change_contact(command: Decision, request_id: int) -> dict[str, Any]:
 @blp.arguments(VerifySchema)
 @blp.response(200, RequestOutSchema)
 @problems(403, 409)
-def verify(data: dict[str, Any], request_id: int, item_id: int, code: str) -> dict[str, Any]:
+def verify(data: dict[str, Any], request_id: int, item_id: int, code: str) -> Response:
     """Staff: mark a requirement verified (met) or not met; not met blocks approval."""
     return _decide(request_id, VerifyRequirement(item_id=item_id, code=code, **data))
 

@@ -271,7 +271,8 @@ _ASSETS_WITH_CENTRES = (
     .where(InvAsset.id.in_(sa.bindparam("ids", expanding=True)))
 )
 _REQUIREMENTS = sa.select(InvRequirement).where(InvRequirement.code.in_(sa.bindparam("codes", expanding=True)))
-_INITIATIVE = sa.select(Initiative).where(Initiative.name_key == sa.bindparam("key"))
+_INITIATIVES: sa.Table = Initiative.__table__  # type: ignore[assignment]
+_INITIATIVE = sa.select(_INITIATIVES.c.id, _INITIATIVES.c.name).where(_INITIATIVES.c.name_key == sa.bindparam("key"))
 
 
 def _load_assets(
@@ -382,19 +383,19 @@ def get_or_create_initiative(session: Session, name: str) -> Initiative:
     """A returning initiative is recognised by its name (case and spacing do not matter); race-free.
 
     One statement for one seen before (most are); a new one is inserted with ``ON CONFLICT DO NOTHING`` so that two
-    first submissions at once make one initiative.
+    first submissions at once make one initiative. Returns it unattached to the session (its id and name).
     """
     key = initiative_key(name)
-    found = session.scalar(_INITIATIVE, {"key": key})
-    if found is not None:
-        return found
-    values = {"name": _SPACES.sub(" ", name).strip(), "name_key": key, "created_at": clock.now()}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(Initiative).values(**values).on_conflict_do_nothing(index_elements=["name_key"]))
-    initiative = session.scalar(_INITIATIVE, {"key": key})
-    assert initiative is not None
-    return initiative
+    found = session.execute(_INITIATIVE, {"key": key}).first()
+    if found is None:
+        values = {"name": _SPACES.sub(" ", name).strip(), "name_key": key, "created_at": clock.now()}
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(Initiative).values(**values).on_conflict_do_nothing(index_elements=["name_key"]))
+        found = session.execute(_INITIATIVE, {"key": key}).one()
+    # read with Core and returned unattached (the request built from it is not in the session either): loading
+    # an ORM object cost more than the statement
+    return Initiative(id=found.id, name=found.name, name_key=key)
 
 
 _INSERT_REQUEST = sa.insert(BookingRequest.__table__).returning(BookingRequest.__table__.c.id)  # type: ignore[arg-type]

@@ -24,14 +24,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = (
-    ("catalogue", "/"),
-    ("what can I borrow", "/?van_datum={day}&van_uur=10:00&tot_datum={day}&tot_uur=16:00"),
-    ("asset page with its month", "/lenen/{code}?maand={month}"),
-    ("caravan page with its month", "/lenen/{caravan}?maand={month}"),
-    ("request form", "/lenen/{code}/aanvraag"),
-    ("status page", "/status/{token}"),
-)
 PER_TURN = 5
 
 
@@ -82,7 +74,7 @@ def main() -> None:
             "day": local.date().isoformat(),
             "token": token,
         }
-        for label, path in PAGES:
+        for label, path in paths.PUBLIC_PAGES:
             urls[(label, kind)] = path.format(**values)
     for database in world.databases.values():
         database.engine.dispose()
@@ -119,13 +111,15 @@ def main() -> None:
 
 
 def render(spent: dict[tuple[str, str, str], list[float]], rounds: int) -> str:
+    from bench.paths import PUBLIC_PAGES  # (the parent's tree: the worker, run in the reference tree, never renders)
+
     lines = [
         f"Public pages, CPU ms per request (median of {rounds} × {PER_TURN} per cell, the variants alternating)",
         "",
         "| page | before, empty | after, empty | before, busy | after, busy |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for label, _ in PAGES:
+    for label, _ in PUBLIC_PAGES:
         cells: list[Any] = [label]
         for kind in ("empty", "busy"):
             for variant in ("before", "after"):

@@ -270,13 +270,16 @@ def limit_path(world: World, count: int) -> Measured:
     return measured
 
 
-PAGES = (
+PUBLIC_PAGES = (
     ("catalogue", "/"),
     ("what can I borrow", "/?van_datum={day}&van_uur=10:00&tot_datum={day}&tot_uur=16:00"),
     ("asset page with its month", "/lenen/{code}?maand={month}"),
     ("caravan page with its month", "/lenen/{caravan}?maand={month}"),
     ("request form", "/lenen/{code}/aanvraag"),
     ("status page", "/status/{token}"),
+)
+PAGES = (
+    *PUBLIC_PAGES,
     ("staff dashboard", "/staff"),
     ("staff calendar, week", "/staff/kalender?vanaf={day}"),
     ("staff calendar, month", "/staff/kalender?weergave=maand&vanaf={day}"),
